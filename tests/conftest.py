@@ -19,7 +19,7 @@ from ingest.migrate import migrate
 
 REPO = Path(__file__).resolve().parent.parent
 REAL = Path(os.environ.get("LANTIAN_SHARED", REPO.parent / "shared")) / "real"
-TEST_DB = "lantian_test"
+TEST_DB = f"lantian_test_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +39,6 @@ def warehouse_url() -> Iterator[str]:
     else:
         state = REPO / ".lantian" / "test"
         state.mkdir(parents=True, exist_ok=True)
-        warehouse.stop_embedded(state)
         base = warehouse.ensure_embedded(state)
         started_here = True
         parts = urlsplit(base)
@@ -57,6 +56,12 @@ def warehouse_url() -> Iterator[str]:
     try:
         yield url
     finally:
+        admin = sa.create_engine(
+            urlunsplit(urlsplit(url)._replace(path="/postgres")), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"drop database if exists {TEST_DB} with (force)"))
+        admin.dispose()
         if started_here:
             warehouse.stop_embedded(REPO / ".lantian" / "test")
 
