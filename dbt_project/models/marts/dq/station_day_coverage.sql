@@ -1,0 +1,55 @@
+-- 站点日数据覆盖: expected vs present vs valid station-hours per station and natural day, for every
+-- station known to the warehouse and every day the feed delivered data (a station absent all day has
+-- present_hours 0). Validated by the GX suite expectations/suites/station_day_coverage.json.
+-- valid_hours: hours with a reported value for all six pollutants (not-monitored ones excused).
+with
+
+hours as (
+    select * from {{ ref('stg_cnemc__station_hour') }}
+),
+
+stations as (
+    select
+        station_code,
+        max(station_name) as station_name,
+        max(city) as city
+    from hours
+    group by station_code
+),
+
+-- days on which the feed delivered any station-hour (a day with no file at all is a feed gap,
+-- reported from audit.load_batch, not multiplied across every station of the country)
+calendar as (
+    select distinct obs_date as day
+    from hours
+),
+
+present as (
+    select
+        station_code,
+        obs_date as day,
+        count(*) as present_hours,
+        count(*) filter (
+            where
+                {% for pol in ['pm10', 'pm2_5', 'o3', 'no2', 'so2', 'co'] %}
+                    {{ pol }}_status in ('reported', 'not_monitored')
+                    {{ "and" if not loop.last }}
+                {% endfor %}
+        ) as valid_hours
+    from hours
+    group by station_code, obs_date
+)
+
+select
+    s.station_code,
+    s.station_name,
+    s.city,
+    c.day,
+    24 as expected_hours,
+    coalesce(p.present_hours, 0)::integer as present_hours,
+    coalesce(p.valid_hours, 0)::integer as valid_hours,
+    (24 - coalesce(p.present_hours, 0))::integer as missing_hours
+from stations as s
+cross join calendar as c
+left join present as p
+    on s.station_code = p.station_code and c.day = p.day

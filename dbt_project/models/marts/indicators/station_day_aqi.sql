@@ -1,0 +1,60 @@
+-- 站点日AQI: daily AQI per station and natural day,
+-- with validity counts, IAQI per indicator, primary pollutant, category and good-day flag.
+-- Logic and clauses: intermediate/int_day__aqi.sql and int_station_day__concentration.sql.
+with
+
+day_aqi as (
+    select * from {{ ref('int_day__aqi') }}
+    where scope = 'station'
+),
+
+concentration as (
+    select * from {{ ref('int_station_day__concentration') }}
+)
+
+select
+    d.entity_code as station_code,
+    d.entity_name as station_name,
+    d.city,
+    d.obs_date,
+    d.rule_set,
+    c.hours_present,
+    c.pm2_5_valid_hours,
+    c.pm10_valid_hours,
+    c.so2_valid_hours,
+    c.no2_valid_hours,
+    c.co_valid_hours,
+    c.o3_valid_hours,
+    c.o3_8h_valid_windows,
+    d.so2_24h,
+    d.no2_24h,
+    d.co_24h,
+    d.pm10_24h,
+    d.pm2_5_24h,
+    d.o3_mda8,
+    d.o3_1h_max,
+    d.iaqi_so2_24h,
+    d.iaqi_no2_24h,
+    d.iaqi_co_24h,
+    d.iaqi_pm10,
+    d.iaqi_pm2_5,
+    d.iaqi_o3_8h,
+    d.iaqi_o3_1h,
+    d.aqi,
+    d.aqi_available,
+    d.aqi_status,
+    d.indicators_missing,
+    d.above_top_breakpoint,
+    d.primary_pollutant,
+    cat.level as aqi_level,
+    cat.category,
+    cat.category_en,
+    cat.colour,
+    cat.rgb,
+    d.aqi <= 100 as is_good_day,
+    d.aqi > 200 as is_heavy_pollution_day
+from day_aqi as d
+inner join concentration as c
+    on d.entity_code = c.station_code and d.obs_date = c.obs_date
+left join {{ ref('aqi_categories') }} as cat
+    on d.rule_set = cat.rule_set and d.aqi between cat.aqi_lo and cat.aqi_hi

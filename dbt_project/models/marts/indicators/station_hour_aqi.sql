@@ -1,0 +1,132 @@
+-- 站点小时实时AQI: real-time AQI per station-hour, with IAQI per pollutant, primary pollutant,
+-- category and colour, the published values beside ours, and the source row behind it.
+-- AQI = max IAQI (HJ 633 formula (2)). Primary pollutant when AQI > 50, ties all listed
+-- (2026 s4.3.1; 2012 s5.2). Missing data (2026 s5.3.1): AQI from the other pollutants, published
+-- only when > 100, otherwise NA. "/" (not monitored, s5.3.2) does not hold back publication.
+-- HJ 633-2012 has no such clause: the AQI of the available pollutants is reported.
+with
+
+hours as (
+    select * from {{ ref('stg_cnemc__station_hour') }}
+),
+
+iaqi as (
+    select * from {{ ref('int_station_hour__iaqi') }}
+),
+
+indicators as (
+    select * from {{ ref('aqi_indicators') }}
+),
+
+per_hour as (
+    select
+        station_code,
+        observed_at,
+        max(iaqi) as aqi_available,
+        count(*) filter (where status = 'missing') as pollutants_missing,
+        count(*) filter (where status = 'not_monitored') as pollutants_not_monitored,
+        bool_or(above_top_breakpoint) as above_top_breakpoint,
+        {% for pol in ['pm10', 'pm2_5', 'o3', 'no2', 'so2', 'co'] %}
+            max(iaqi) filter (where pollutant = '{{ pol }}') as iaqi_{{ pol }},
+            max(conc) filter (where pollutant = '{{ pol }}') as {{ pol }}_conc,
+        {% endfor %}
+        string_agg(distinct rule_applied, '; ') as rules_applied
+    from iaqi
+    group by station_code, observed_at
+),
+
+published_rule as (
+    select
+        per_hour.*,
+        hours.rule_set,
+        case
+            when per_hour.aqi_available is null then null
+            when
+                hours.rule_set = 'HJ633-2026'
+                and per_hour.pollutants_missing > 0
+                and per_hour.aqi_available <= 100
+                then null
+            else per_hour.aqi_available
+        end as aqi,
+        case
+            when per_hour.aqi_available is null then 'no_data'
+            when
+                hours.rule_set = 'HJ633-2026'
+                and per_hour.pollutants_missing > 0
+                and per_hour.aqi_available <= 100
+                then 'na_missing_pollutant'
+            when per_hour.pollutants_missing > 0 then 'published_missing_pollutant'
+            else 'published'
+        end as aqi_status
+    from per_hour
+    inner join hours
+        on
+            per_hour.station_code = hours.station_code
+            and per_hour.observed_at = hours.observed_at
+),
+
+primary_pollutant as (
+    select
+        i.station_code,
+        i.observed_at,
+        string_agg(ind.primary_label, ',' order by ind.display_order) as primary_pollutant
+    from iaqi as i
+    inner join published_rule as p
+        on i.station_code = p.station_code and i.observed_at = p.observed_at
+    inner join indicators as ind
+        on
+            i.pollutant = ind.pollutant
+            and ind.indicator = case
+                when i.pollutant in ('pm10', 'pm2_5') then i.pollutant else i.pollutant || '_1h'
+            end
+    where p.aqi > 50 and i.iaqi = p.aqi
+    group by i.station_code, i.observed_at
+)
+
+select
+    hours.station_code,
+    hours.station_name,
+    hours.city,
+    hours.observed_at,
+    hours.hour_start_local,
+    hours.obs_date,
+    p.rule_set,
+    {% for pol in ['pm10', 'pm2_5', 'o3', 'no2', 'so2', 'co'] %}
+        p.{{ pol }}_conc as {{ pol }}_1h,
+        p.iaqi_{{ pol }},
+    {% endfor %}
+    p.aqi,
+    p.aqi_available,
+    p.aqi_status,
+    p.pollutants_missing,
+    p.pollutants_not_monitored,
+    p.above_top_breakpoint,
+    pp.primary_pollutant,
+    cat.level as aqi_level,
+    cat.category,
+    cat.category_en,
+    cat.colour,
+    cat.rgb,
+    hours.published_aqi,
+    hours.published_aqi_text,
+    hours.published_primary_pollutant,
+    (
+        p.aqi is not distinct from hours.published_aqi
+        and coalesce(pp.primary_pollutant, '') = coalesce(
+            case when hours.published_primary_pollutant = 'NA' then null else hours.published_primary_pollutant end,
+            ''
+        )
+    ) as matches_publication,
+    p.rules_applied,
+    hours.is_revised,
+    hours.published_versions,
+    hours.batch_id,
+    hours.source_file,
+    hours.line_number
+from hours
+inner join published_rule as p
+    on hours.station_code = p.station_code and hours.observed_at = p.observed_at
+left join primary_pollutant as pp
+    on hours.station_code = pp.station_code and hours.observed_at = pp.observed_at
+left join {{ ref('aqi_categories') }} as cat
+    on p.rule_set = cat.rule_set and p.aqi between cat.aqi_lo and cat.aqi_hi

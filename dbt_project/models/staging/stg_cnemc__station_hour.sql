@@ -1,0 +1,68 @@
+-- One row per station-hour: the latest published version (highest batch) of each station-hour.
+-- Reading of the published columns (checked on ../shared/real, see README "Reading the national
+-- publication"): pm10 / pm2_5 / no2 / so2 / co are 1h means; the 1h O3 is the column named
+-- o3_24h (the names o3 / o3_24h are swapped in the archive); *_24h are 24h moving means.
+-- Markers: empty or NA = missing or invalid; "/" = not monitored at this station (HJ 633-2026 s5.3.2).
+with
+
+source as (
+    select * from {{ source('cnemc', 'station_hour_publication') }}
+),
+
+latest as (
+    select distinct on (station_code, observed_at)
+        *,
+        count(*) over (partition by station_code, observed_at) as published_versions
+    from source
+    order by station_code asc, observed_at asc, batch_id desc
+),
+
+renamed as (
+    select
+        station_code,
+        position_name as station_name,
+        area as city,
+        observed_at,
+        published_versions,
+        batch_id,
+        source_file,
+        line_number,
+        published_versions > 1 as is_revised,
+        nullif(longitude, '')::numeric as longitude,
+        nullif(latitude, '')::numeric as latitude,
+        (observed_at at time zone '{{ var("local_timezone") }}') - interval '1 hour' as hour_start_local,
+        ((observed_at at time zone '{{ var("local_timezone") }}') - interval '1 hour')::date as obs_date,
+        nullif(primary_pollutant, '') as published_primary_pollutant,
+        case when aqi ~ '^[0-9]+$' then aqi::integer end as published_aqi,
+        coalesce(nullif(aqi, ''), 'NA') as published_aqi_text,
+        {% for col, name in [
+            ('pm10', 'pm10_1h'), ('pm2_5', 'pm2_5_1h'), ('o3_24h', 'o3_1h'), ('no2', 'no2_1h'),
+            ('so2', 'so2_1h'), ('co', 'co_1h'), ('pm10_24h', 'pm10_24h'), ('pm2_5_24h', 'pm2_5_24h'),
+            ('no2_24h', 'no2_24h'), ('so2_24h', 'so2_24h'), ('co_24h', 'co_24h'), ('o3_8h', 'o3_8h'),
+            ('o3', 'o3_1h_day_max')
+        ] %}
+            case when {{ col }} ~ '^[0-9]+(\.[0-9]+)?$' then {{ col }}::numeric end as {{ name }},
+        {% endfor %}
+        {% for col, name in [
+            ('pm10', 'pm10'), ('pm2_5', 'pm2_5'), ('o3_24h', 'o3'), ('no2', 'no2'), ('so2', 'so2'),
+            ('co', 'co')
+        ] %}
+            case
+                when {{ col }} = '/' then 'not_monitored'
+                when {{ col }} ~ '^[0-9]+(\.[0-9]+)?$' then 'reported'
+                else 'missing'
+            end as {{ name }}_status{{ "," if not loop.last }}
+        {% endfor %}
+    from latest
+),
+
+with_rule_set as (
+    select
+        renamed.*,
+        rs.rule_set
+    from renamed
+    inner join {{ ref('aqi_rule_sets') }} as rs
+        on renamed.obs_date between rs.effective_from and rs.effective_to
+)
+
+select * from with_rule_set

@@ -1,0 +1,276 @@
+"""Load inbox files into ``raw`` with one ``audit.load_batch`` row each; rejects go to ``quarantine``.
+
+A file is identified by (source, path relative to the inbox, SHA-256). Loading a file already
+loaded with the same content adds nothing (idempotent re-runs); a changed file for the same hour
+(a revision, re-sent later or under ``revisions/``) is a new batch, and staging takes the latest
+batch per station-hour while raw keeps every version (append-only history for auditors).
+Bulk path: rows go in with ``COPY ... FROM STDIN``, not row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ingest import national_station as ns
+
+RAW_COLUMNS = (
+    "batch_id",
+    "source_file",
+    "line_number",
+    "observed_at",
+    "timepoint",
+    "station_code",
+    "longitude",
+    "latitude",
+    "area",
+    "position_name",
+    "primary_pollutant",
+    "aqi",
+    *ns.VALUE_COLUMNS,
+)
+FEED_FOLDER = "national_station"
+
+
+class LoadFailed(RuntimeError):
+    """One or more files of a run could not be loaded; the message lists file and cause."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    source_file: str
+    status: str  # loaded | skipped (same content already loaded) | failed
+    batch_id: int | None = None
+    records_in: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    message: str | None = None
+
+
+@dataclass
+class IntervalResult:
+    interval_start: dt.datetime
+    interval_end: dt.datetime
+    batches: list[BatchResult] = field(default_factory=list)
+    missing_hours: list[dt.datetime] = field(default_factory=list)
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(b, attr) for b in self.batches)
+
+    @property
+    def failed(self) -> list[BatchResult]:
+        return [b for b in self.batches if b.status == "failed"]
+
+    def summary(self) -> str:
+        loaded = [b for b in self.batches if b.status == "loaded"]
+        skipped = [b for b in self.batches if b.status == "skipped"]
+        return (
+            f"{len(loaded)} batches loaded, {len(skipped)} files unchanged, "
+            f"{len(self.failed)} failed; records in {self.total('records_in')}, "
+            f"loaded {self.total('loaded')}, quarantined {self.total('quarantined')}, "
+            f"duplicates {self.total('duplicates')}; {len(self.missing_hours)} hours without a file"
+        )
+
+
+def files_in_interval(
+    inbox: Path, start: dt.datetime, end: dt.datetime
+) -> tuple[list[Path], list[dt.datetime]]:
+    """Hourly files whose hour (start-end, hour-ending naming) lies in [start, end), and gaps.
+
+    Files under ``<inbox>/national_station/`` (any depth, e.g. ``revisions/``) named
+    ``YYYY-MM-DDTHH.csv`` for the hour ENDING at that local time: the file for 07:00-08:00 is
+    ``...T08.csv`` and belongs to an interval that contains [07:00, 08:00).
+    """
+    found: dict[dt.datetime, list[Path]] = {}
+    for folder in (inbox / FEED_FOLDER, inbox / "revisions" / FEED_FOLDER):
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob("*.csv"):
+            hour_end = ns.hour_of_file(path)
+            if hour_end is not None and start < hour_end <= end:
+                found.setdefault(hour_end, []).append(path)
+    hours: list[dt.datetime] = []
+    cursor = _ceil_hour(start) + dt.timedelta(hours=1)
+    while cursor <= end:
+        hours.append(cursor)
+        cursor += dt.timedelta(hours=1)
+    missing = [h for h in hours if h not in found]
+    files = [p for h in sorted(found) for p in sorted(found[h], key=_revision_order)]
+    return files, missing
+
+
+def _revision_order(path: Path) -> tuple[int, str]:
+    return (1 if "revisions" in path.parts else 0, str(path))
+
+
+def _ceil_hour(moment: dt.datetime) -> dt.datetime:
+    floor = moment.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + dt.timedelta(hours=1)
+
+
+def load_interval(
+    engine: sa.Engine,
+    inbox: Path,
+    start: dt.datetime,
+    end: dt.datetime,
+    loaded_by: str = "cli",
+) -> IntervalResult:
+    """Load every station file of [start, end). Raises LoadFailed after loading the rest."""
+    files, missing = files_in_interval(inbox, start, end)
+    result = IntervalResult(start, end, missing_hours=missing)
+    for path in files:
+        result.batches.append(load_file(engine, inbox, path, loaded_by, start, end))
+    if result.failed:
+        causes = "; ".join(f"{b.source_file}: {b.message}" for b in result.failed)
+        raise LoadFailed(f"{len(result.failed)} file(s) failed to load: {causes}")
+    return result
+
+
+def load_file(
+    engine: sa.Engine,
+    inbox: Path,
+    path: Path,
+    loaded_by: str = "cli",
+    interval_start: dt.datetime | None = None,
+    interval_end: dt.datetime | None = None,
+) -> BatchResult:
+    """Load one file as one batch (or skip it if this exact content is already loaded)."""
+    rel = str(path.relative_to(inbox)) if path.is_relative_to(inbox) else str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        data = None
+        read_error = f"cannot read file: {exc.strerror or exc}"
+    digest = hashlib.sha256(data).hexdigest() if data is not None else None
+    with engine.begin() as conn:
+        if digest is not None:
+            done = conn.execute(
+                sa.text(
+                    "select batch_id from audit.load_batch where source = :s and source_file = :f"
+                    " and file_sha256 = :h and status = 'loaded'"
+                ),
+                {"s": ns.SOURCE, "f": rel, "h": digest},
+            ).scalar()
+            if done is not None:
+                return BatchResult(rel, "skipped", done)
+        batch_id = conn.execute(
+            sa.text(
+                "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
+                " interval_start, interval_end, status, loaded_by)"
+                " values (:s, :f, :h, :b, :is, :ie, 'running', :by) returning batch_id"
+            ),
+            {
+                "s": ns.SOURCE,
+                "f": rel,
+                "h": digest,
+                "b": len(data) if data is not None else None,
+                "is": interval_start,
+                "ie": interval_end,
+                "by": loaded_by,
+            },
+        ).scalar_one()
+    try:
+        if data is None:
+            raise ns.UnreadableFile(f"{path}: {read_error}")
+        parsed = ns.parse(path, data)
+        with engine.begin() as conn:
+            _copy_records(conn, batch_id, rel, parsed.records)
+            _insert_rejects(conn, batch_id, rel, parsed.rejects)
+            conn.execute(
+                sa.text(
+                    "update audit.load_batch set status = 'loaded', records_in = :n,"
+                    " records_loaded = :l, records_quarantined = :q, records_duplicate = :d,"
+                    " finished_at = now() where batch_id = :id"
+                ),
+                {
+                    "n": parsed.records_in,
+                    "l": len(parsed.records),
+                    "q": len(parsed.rejects),
+                    "d": parsed.duplicates,
+                    "id": batch_id,
+                },
+            )
+        return BatchResult(
+            rel,
+            "loaded",
+            batch_id,
+            parsed.records_in,
+            len(parsed.records),
+            len(parsed.rejects),
+            parsed.duplicates,
+        )
+    except (ns.UnreadableFile, sa.exc.DBAPIError) as exc:
+        message = str(exc).splitlines()[0]
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "update audit.load_batch set status = 'failed', message = :m,"
+                    " finished_at = now() where batch_id = :id"
+                ),
+                {"m": message, "id": batch_id},
+            )
+        return BatchResult(rel, "failed", batch_id, message=message)
+
+
+def _copy_records(
+    conn: sa.Connection, batch_id: int, rel: str, records: Iterable[dict[str, object]]
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for rec in records:
+        writer.writerow(
+            [
+                batch_id,
+                rel,
+                rec["line_number"],
+                rec["observed_at"].isoformat(),  # type: ignore[union-attr]
+                rec["timepoint"],
+                rec["stationcode"],
+                rec["longitude"],
+                rec["latitude"],
+                rec["area"],
+                rec["positionname"],
+                rec["primarypollutant"],
+                rec["aqi"],
+                *(rec[c] for c in ns.VALUE_COLUMNS),
+            ]
+        )
+    buffer.seek(0)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.copy_expert(
+        f"copy raw.station_hour_publication ({', '.join(RAW_COLUMNS)}) from stdin"
+        " with (format csv)",
+        buffer,
+    )
+
+
+def _insert_rejects(conn: sa.Connection, batch_id: int, rel: str, rejects: list[ns.Reject]) -> None:
+    if not rejects:
+        return
+    conn.execute(
+        sa.text(
+            "insert into quarantine.rejected_record (batch_id, source, source_file, line_number,"
+            " column_name, value, reason, raw_record) values (:b, :s, :f, :l, :c, :v, :r, :raw)"
+        ),
+        [
+            {
+                "b": batch_id,
+                "s": ns.SOURCE,
+                "f": rel,
+                "l": r.line_number,
+                "c": r.column,
+                "v": r.value,
+                "r": r.reason,
+                "raw": r.raw,
+            }
+            for r in rejects
+        ],
+    )
