@@ -1,0 +1,58 @@
+"""CLI: ``python -m expectations --suite station_day_coverage --report-dir DIR``.
+
+Exit code 0 when every critical expectation passed (warnings allowed), 1 when a critical one
+failed, 2 on a usage or suite error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+
+def _iso(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO date/datetime: {text!r}") from exc
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m expectations",
+        description="Run a data-quality suite, persist results to dq.*, write an HTML report.",
+    )
+    parser.add_argument(
+        "--suite", default="station_day_coverage", help="suite name (expectations/suites/*.json)"
+    )
+    parser.add_argument("--report-dir", required=True, type=Path, help="folder for the HTML report")
+    parser.add_argument("--run-id", help="run id (re-using one replaces its results)")
+    parser.add_argument("--start", type=_iso, help="interval start, ISO; naive = local UTC+8")
+    parser.add_argument("--end", type=_iso, help="interval end (exclusive), ISO")
+    args = parser.parse_args(argv)
+
+    from expectations.checkpoint import run_checkpoint
+    from expectations.suite import SuiteError
+    from ingest.warehouse import warehouse_url
+
+    try:
+        outcome = run_checkpoint(
+            warehouse_url(),
+            args.suite,
+            run_id=args.run_id,
+            interval_start=args.start,
+            interval_end=args.end,
+            report_dir=args.report_dir,
+        )
+    except (SuiteError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(outcome.summary())
+    return 0 if outcome.critical_success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

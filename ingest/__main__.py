@@ -1,0 +1,114 @@
+"""``python -m ingest``: warehouse and summary commands used by ``lantian.py``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ingest import load, warehouse
+from ingest import national_station as ns
+from ingest.migrate import migrate
+
+MART_TABLES = (
+    "marts.station_hour_aqi",
+    "marts.station_day_aqi",
+    "marts.city_day_aqi",
+    "marts.station_day_coverage",
+)
+
+
+def summary(url: str) -> str:
+    """The end-of-run summary: batches, records, mart rows, validation, report path."""
+    engine = warehouse.engine(url)
+    lines = []
+    with engine.connect() as conn:
+        b = conn.execute(
+            sa.text(
+                "select count(*) filter (where status = 'loaded'),"
+                " count(*) filter (where status = 'failed'),"
+                " coalesce(sum(records_in), 0), coalesce(sum(records_loaded), 0),"
+                " coalesce(sum(records_quarantined), 0), coalesce(sum(records_duplicate), 0)"
+                " from audit.load_batch"
+            )
+        ).one()
+        lines.append(
+            f"batches: {b[0]} loaded, {b[1]} failed | records in {b[2]} = loaded {b[3]}"
+            f" + quarantined {b[4]} + duplicates {b[5]}"
+            + ("" if b[2] == b[3] + b[4] + b[5] else "  (DOES NOT RECONCILE)")
+        )
+        for table in MART_TABLES:
+            schema, name = table.split(".")
+            exists = conn.execute(
+                sa.text("select to_regclass(:t) is not null"), {"t": table}
+            ).scalar()
+            count = (
+                conn.execute(sa.text(f'select count(*) from "{schema}"."{name}"')).scalar()
+                if exists
+                else "missing"
+            )
+            lines.append(f"mart {table}: {count} rows")
+        v = conn.execute(
+            sa.text(
+                "select run_id, success, evaluated_expectations, successful_expectations, report_path"
+                " from dq.validation_run order by run_at desc limit 1"
+            )
+        ).first()
+        if v is None:
+            lines.append("validation: none recorded")
+        else:
+            verdict = (
+                "all expectations passed"
+                if v[1]
+                else f"{v[2] - v[3]} of {v[2]} expectations failed"
+            )
+            lines.append(f"validation {v[0]}: {verdict}")
+            lines.append(f"data-quality report: {v[4]}")
+    engine.dispose()
+    return "\n".join(lines)
+
+
+def inbox_interval(inbox: Path) -> dict[str, str]:
+    """[first file's hour start, last file's hour end) over the station files of an inbox."""
+    hours = [
+        h
+        for h in (ns.hour_of_file(p) for p in (inbox / load.FEED_FOLDER).rglob("*.csv"))
+        if h is not None
+    ]
+    if not hours:
+        raise SystemExit(
+            f"{inbox}: no station files named YYYY-MM-DDTHH.csv under {load.FEED_FOLDER}/"
+        )
+    start = min(hours) - dt.timedelta(hours=1)
+    return {"start": start.isoformat(), "end": max(hours).isoformat()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("url", help="print the warehouse URL (start the embedded server if needed)")
+    sub.add_parser("migrate", help="apply pending DDL migrations")
+    sub.add_parser("stop", help="stop the embedded warehouse of this state folder")
+    sub.add_parser("summary", help="print the run summary")
+    p_interval = sub.add_parser("interval", help="print the interval the inbox files cover (JSON)")
+    p_interval.add_argument("--inbox", required=True, type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "url":
+        print(warehouse.warehouse_url())
+    elif args.command == "migrate":
+        print("applied:", migrate(warehouse.engine()) or "nothing new")
+    elif args.command == "stop":
+        print("stopped" if warehouse.stop_embedded() else "not running")
+    elif args.command == "interval":
+        print(json.dumps(inbox_interval(args.inbox)))
+    elif args.command == "summary":
+        print(summary(warehouse.warehouse_url()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Run the dbt project against the warehouse and load its results into ``dq.dbt_result``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ingest import warehouse
+
+DBT_PROJECT = warehouse.REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class DbtOutcome:
+    returncode: int
+    invocation_id: str | None
+    results: int
+    failed: list[str]
+
+    @property
+    def success(self) -> bool:
+        return self.returncode == 0
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(args: list[str], url: str | None = None, target_path: Path | None = None) -> DbtOutcome:
+    """Run ``dbt <args>`` in a subprocess (dbt's own process, its logs to our stdout)."""
+    url = url or warehouse.warehouse_url()
+    target = target_path or (warehouse.state_dir() / "dbt_target")
+    env = {
+        **os.environ,
+        **warehouse.dbt_env(url),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(warehouse.state_dir() / "dbt_logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    cmd = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+    ]
+    proc = subprocess.run(cmd, env=env, cwd=DBT_PROJECT, check=False)
+    run_results = target / "run_results.json"
+    if not run_results.exists():
+        return DbtOutcome(proc.returncode, None, 0, [])
+    payload = json.loads(run_results.read_text(encoding="utf-8"))
+    invocation = payload["metadata"]["invocation_id"]
+    failed = [
+        r["unique_id"]
+        for r in payload["results"]
+        if r["status"] in ("error", "fail", "runtime error")
+    ]
+    store_results(warehouse.engine(url), payload)
+    return DbtOutcome(proc.returncode, invocation, len(payload["results"]), failed)
+
+
+def store_results(engine: sa.Engine, payload: dict) -> int:
+    """Load one run_results.json into dq.dbt_result (idempotent per invocation)."""
+    meta = payload["metadata"]
+    rows = [
+        {
+            "inv": meta["invocation_id"],
+            "uid": r["unique_id"],
+            "rtype": r["unique_id"].split(".")[0],
+            "name": r["unique_id"].split(".")[-1] if "." in r["unique_id"] else r["unique_id"],
+            "status": str(r["status"]),
+            "failures": r.get("failures"),
+            "message": r.get("message"),
+            "secs": r.get("execution_time"),
+            "gen": meta["generated_at"],
+        }
+        for r in payload["results"]
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("delete from dq.dbt_result where invocation_id = :i"),
+            {"i": meta["invocation_id"]},
+        )
+        if rows:
+            conn.execute(
+                sa.text(
+                    "insert into dq.dbt_result (invocation_id, unique_id, resource_type, name, status,"
+                    " failures, message, execution_seconds, generated_at) values (:inv, :uid, :rtype,"
+                    " :name, :status, :failures, :message, :secs, :gen)"
+                ),
+                rows,
+            )
+    return len(rows)

@@ -1,0 +1,294 @@
+"""The GX coverage checkpoint on a hand-made ``marts.station_day_coverage`` in the real database.
+
+Every test builds its own table (drop + create), because the session database is shared.
+The expected counts below were worked out by hand from ``BASE``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from expectations.__main__ import main
+from expectations.checkpoint import CheckpointOutcome, run_checkpoint
+from expectations.window import DayWindow
+
+CST = timezone(timedelta(hours=8))
+NASTY_NAME = '东四<环>&"站'
+
+# (station_code, station_name, city, day, expected_hours, present_hours, valid_hours)
+BASE = [
+    ("1001A", "万寿西宫", "北京", "2024-01-01", 24, 24, 24),
+    ("1001A", "万寿西宫", "北京", "2024-01-02", 24, 24, 23),
+    ("1001A", "万寿西宫", "北京", "2024-01-03", 24, 24, 24),
+    ("1002A", "定陵", "北京", "2024-01-01", 24, 24, 24),
+    ("1002A", "定陵", "北京", "2024-01-02", 24, 19, 17),  # 5-hour gap, and only 17 valid
+    ("1002A", "定陵", "北京", "2024-01-03", 24, 24, 24),
+    ("1003A", NASTY_NAME, "北京", "2024-01-01", 24, 24, 19),  # complete, but only 19 valid
+    ("1003A", NASTY_NAME, "北京", "2024-01-02", 24, 24, 24),
+    ("1003A", NASTY_NAME, "北京", "2024-01-03", 24, 24, 22),
+]
+# Suite order (expectations/suites/station_day_coverage.json).
+UNIQUE_KEY, CODE_NOT_NULL, DAY_NOT_NULL, PRESENT_RANGE, PRESENT_LE_EXPECTED = 0, 1, 2, 3, 4
+NO_MISSING, VALID_GE_20, ROW_COUNT = 5, 6, 7
+
+
+def make_table(engine: sa.Engine, rows: list[tuple]) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("create schema if not exists marts"))
+        kind = conn.execute(
+            sa.text("select relkind from pg_class where oid = to_regclass(:t)"),
+            {"t": "marts.station_day_coverage"},
+        ).scalar()
+        if kind is not None:
+            what = {"v": "view", "m": "materialized view"}.get(kind, "table")
+            conn.execute(sa.text(f"drop {what} marts.station_day_coverage cascade"))
+        conn.execute(
+            sa.text(
+                "create table marts.station_day_coverage ("
+                " station_code text, station_name text, city text, day date,"
+                " expected_hours integer, present_hours integer, valid_hours integer,"
+                " missing_hours integer)"
+            )
+        )
+        if rows:
+            conn.execute(
+                sa.text(
+                    "insert into marts.station_day_coverage values"
+                    " (:code, :name, :city, cast(:day as date), :exp, :pres, :valid, :exp - :pres)"
+                ),
+                [
+                    dict(
+                        zip(("code", "name", "city", "day", "exp", "pres", "valid"), r, strict=True)
+                    )
+                    for r in rows
+                ],
+            )
+
+
+def by_index(outcome: CheckpointOutcome) -> dict:
+    return {r.spec.index: r for r in outcome.results}
+
+
+def failed(outcome: CheckpointOutcome) -> set[int]:
+    return {r.spec.index for r in outcome.results if not r.success}
+
+
+def assert_offline(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    lowered = text.lower()
+    for bad in ("http://", "https://", "//cdn", "<script", "<link", "@import", "url("):
+        assert bad not in lowered, f"{bad!r} in {path}"
+    return text
+
+
+def dq_rows(engine: sa.Engine, run_id: str) -> tuple[list, list]:
+    with engine.connect() as conn:
+        runs = conn.execute(
+            sa.text("select * from dq.validation_run where run_id = :r"), {"r": run_id}
+        ).all()
+        results = conn.execute(
+            sa.text(
+                "select * from dq.expectation_result where run_id = :r order by expectation_index"
+            ),
+            {"r": run_id},
+        ).all()
+    return runs, results
+
+
+def test_gaps_and_low_validity_are_warnings(
+    engine: sa.Engine, warehouse_url: str, tmp_path: Path
+) -> None:
+    make_table(engine, BASE)
+    outcome = run_checkpoint(warehouse_url, run_id="t-gaps", report_dir=tmp_path)
+
+    assert (outcome.success, outcome.critical_success) == (False, True)
+    assert (outcome.evaluated, outcome.failed_critical, outcome.failed_warning) == (8, 0, 2)
+    assert failed(outcome) == {NO_MISSING, VALID_GE_20}
+    res = by_index(outcome)
+    assert res[NO_MISSING].unexpected_count == 1
+    assert res[NO_MISSING].partial_unexpected == [5]
+    assert res[VALID_GE_20].unexpected_count == 2
+    assert sorted(res[VALID_GE_20].partial_unexpected) == [17, 19]
+    assert res[VALID_GE_20].element_count == 9
+    assert res[ROW_COUNT].observed_value == "9"
+    assert "PASS with warnings" in outcome.summary()
+
+    runs, results = dq_rows(engine, "t-gaps")
+    assert len(runs) == 1
+    run = runs[0]._mapping
+    assert run["success"] is False
+    assert (run["evaluated_expectations"], run["successful_expectations"]) == (8, 6)
+    assert run["severity"] == "warning"
+    assert run["data_asset"] == "marts.station_day_coverage"
+    assert run["interval_start"] is None and run["interval_end"] is None
+    assert run["report_path"] == str(outcome.report_path)
+    assert [r.expectation_index for r in results] == list(range(8))
+    assert [r.success for r in results] == [True] * 5 + [False, False, True]
+    assert [r.severity for r in results] == ["critical"] * 5 + ["warning", "warning", "critical"]
+    assert results[VALID_GE_20].kwargs == {"column": "valid_hours", "min_value": 20}
+    assert results[VALID_GE_20].column_name == "valid_hours"
+    assert results[UNIQUE_KEY].column_name == "station_code,day"
+    assert results[VALID_GE_20].unexpected_count == 2
+    assert float(results[VALID_GE_20].unexpected_percent) == pytest.approx(200 / 9)
+    assert results[NO_MISSING].partial_unexpected == [5]
+    assert results[ROW_COUNT].observed_value == "9"
+    assert results[ROW_COUNT].unexpected_count is None
+
+    assert outcome.report_path == (tmp_path / "t-gaps.html").resolve()
+    text = assert_offline(outcome.report_path)
+    assert (tmp_path / "latest.html").read_text(encoding="utf-8") == text
+    assert "数据质量报告" in text and "Data-quality report" in text
+    assert "GB 3095-2012" in text and "万寿西宫" in text
+    assert "东四&lt;环&gt;&amp;&quot;站" in text and NASTY_NAME not in text
+    assert "67 / 72" in text and "93.1%" in text  # 1002A: 24 + 19 + 24 of 3 x 24 hours
+
+
+def test_rerun_with_same_run_id_replaces_rows(
+    engine: sa.Engine, warehouse_url: str, tmp_path: Path
+) -> None:
+    make_table(engine, BASE)
+    first = run_checkpoint(warehouse_url, run_id="t-rerun", report_dir=tmp_path)
+    assert not first.success
+
+    repaired = [
+        (c, n, city, d, 24, 24, 24) if c in ("1002A", "1003A") else (c, n, city, d, e, p, v)
+        for c, n, city, d, e, p, v in BASE
+    ]
+    make_table(engine, repaired)
+    second = run_checkpoint(warehouse_url, run_id="t-rerun", report_dir=tmp_path)
+    assert (second.success, second.critical_success, second.failed_warning) == (True, True, 0)
+    assert second.summary().startswith("PASS: run t-rerun")
+
+    runs, results = dq_rows(engine, "t-rerun")
+    assert len(runs) == 1 and len(results) == 8
+    run = runs[0]._mapping
+    assert run["success"] is True and run["successful_expectations"] == 8
+    assert run["severity"] == "none"
+    assert all(r.success for r in results)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.html", "t-rerun.html"]
+
+
+def test_interval_restricts_to_local_days(
+    engine: sa.Engine, warehouse_url: str, tmp_path: Path
+) -> None:
+    make_table(engine, BASE)
+
+    # 2 January, local midnight to midnight: the gap row (valid 17) is the only problem.
+    jan2 = run_checkpoint(
+        warehouse_url,
+        run_id="t-interval-jan2",
+        interval_start=datetime(2024, 1, 2, tzinfo=CST),
+        interval_end=datetime(2024, 1, 3, tzinfo=CST),
+        report_dir=tmp_path,
+    )
+    res = by_index(jan2)
+    assert res[ROW_COUNT].observed_value == "3"
+    assert failed(jan2) == {NO_MISSING, VALID_GE_20}
+    assert res[NO_MISSING].unexpected_count == 1
+    assert res[VALID_GE_20].unexpected_count == 1
+    assert res[VALID_GE_20].partial_unexpected == [17]
+    runs, _ = dq_rows(engine, "t-interval-jan2")
+    assert runs[0].interval_start == datetime(2024, 1, 1, 16, tzinfo=UTC)
+    assert runs[0].interval_end == datetime(2024, 1, 2, 16, tzinfo=UTC)
+    text = assert_offline(jan2.report_path)
+    assert "[2024-01-02, 2024-01-03)" in text
+
+    # An Airflow-style UTC data interval for local 3 January: all complete and valid.
+    run_id = "scheduled__2024-01-02T16:00:00+00:00"
+    jan3 = run_checkpoint(
+        warehouse_url,
+        run_id=run_id,
+        interval_start=datetime(2024, 1, 2, 16, tzinfo=UTC),
+        interval_end=datetime(2024, 1, 3, 16, tzinfo=UTC),
+        report_dir=tmp_path,
+    )
+    assert jan3.success and by_index(jan3)[ROW_COUNT].observed_value == "3"
+    assert jan3.report_path.name == "scheduled__2024-01-02T16_00_00_00_00.html"
+    assert len(dq_rows(engine, run_id)[0]) == 1
+
+    # No rows in the interval: the row-count expectation fails, and it is critical.
+    empty = run_checkpoint(
+        warehouse_url,
+        run_id="t-interval-empty",
+        interval_start=datetime(2025, 1, 1),
+        report_dir=tmp_path,
+    )
+    assert (empty.critical_success, empty.failed_critical, empty.failed_warning) == (False, 1, 0)
+    assert failed(empty) == {ROW_COUNT}
+    assert by_index(empty)[ROW_COUNT].observed_value == "0"
+    assert "区间内无数据" in assert_offline(empty.report_path)
+
+
+def test_day_window_takes_days_whose_local_midnight_is_in_the_interval() -> None:
+    aligned = DayWindow.from_interval(datetime(2024, 1, 1, 16, tzinfo=UTC), None)
+    assert aligned.first_day == date(2024, 1, 2) and aligned.end_day is None
+    midday = DayWindow.from_interval(
+        datetime(2024, 1, 1, 12, tzinfo=CST), datetime(2024, 1, 2, 12, tzinfo=CST)
+    )
+    assert (midday.first_day, midday.end_day) == (date(2024, 1, 2), date(2024, 1, 3))
+    naive = DayWindow.from_interval(datetime(2024, 1, 1), datetime(2024, 1, 3))
+    assert (naive.first_day, naive.end_day) == (date(2024, 1, 1), date(2024, 1, 3))
+    assert naive.where_sql("day") == "\"day\" >= date '2024-01-01' and \"day\" < date '2024-01-03'"
+    assert DayWindow.from_interval(None, None).where_sql("day") == "true"
+    with pytest.raises(ValueError, match="empty interval"):
+        DayWindow.from_interval(datetime(2024, 1, 2), datetime(2024, 1, 2))
+
+
+def test_duplicate_key_is_critical_and_cli_exits_1(
+    engine: sa.Engine,
+    warehouse_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_table(engine, [*BASE, ("1001A", "万寿西宫", "北京", "2024-01-01", 24, 24, 24)])
+    outcome = run_checkpoint(warehouse_url, run_id="t-dup", report_dir=tmp_path)
+    assert (outcome.success, outcome.critical_success) == (False, False)
+    assert (outcome.failed_critical, outcome.failed_warning) == (1, 2)
+    assert failed(outcome) == {UNIQUE_KEY, NO_MISSING, VALID_GE_20}
+    dup = by_index(outcome)[UNIQUE_KEY]
+    # GX counts every row of a duplicated key, not the surplus rows: 2 of 10.
+    assert (dup.unexpected_count, dup.element_count) == (2, 10)
+    assert dup.partial_unexpected == [{"station_code": "1001A", "day": "2024-01-01"}] * 2
+    assert outcome.summary().startswith("FAIL (critical)")
+    runs, results = dq_rows(engine, "t-dup")
+    assert runs[0].severity == "critical" and runs[0].successful_expectations == 5
+    assert (
+        results[UNIQUE_KEY].partial_unexpected
+        == [{"station_code": "1001A", "day": "2024-01-01"}] * 2
+    )
+    assert_offline(outcome.report_path)
+
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse_url)
+    report_dir = tmp_path / "cli"
+    argv = ["--suite", "station_day_coverage", "--report-dir", str(report_dir)]
+    assert main([*argv, "--run-id", "t-cli", "--start", "2024-01-01", "--end", "2024-01-02"]) == 1
+    assert "FAIL (critical): run t-cli" in capsys.readouterr().out
+    assert (report_dir / "t-cli.html").exists() and (report_dir / "latest.html").exists()
+
+    make_table(engine, BASE)  # duplicate gone: warnings only, exit 0
+    assert main([*argv, "--run-id", "t-cli"]) == 0
+    assert "PASS with warnings: run t-cli" in capsys.readouterr().out
+    assert len(dq_rows(engine, "t-cli")[0]) == 1
+    assert main([*argv, "--suite", "no_such_suite"]) == 2
+
+
+def test_missing_table_fails_critically_and_report_stays_offline(
+    engine: sa.Engine, warehouse_url: str, tmp_path: Path
+) -> None:
+    make_table(engine, [])
+    with engine.begin() as conn:
+        conn.execute(sa.text("drop table marts.station_day_coverage"))
+    outcome = run_checkpoint(warehouse_url, run_id="t-missing", report_dir=tmp_path)
+    assert not outcome.critical_success
+    assert (outcome.evaluated, outcome.failed_critical, outcome.failed_warning) == (8, 6, 2)
+    assert all("does not exist" in (r.error or "") for r in outcome.results)
+    _, results = dq_rows(engine, "t-missing")
+    assert all(r.observed_value.startswith("error: ") for r in results)
+    # SQLAlchemy error texts carry a link to its docs; the report must not.
+    text = assert_offline(outcome.report_path)
+    assert "Coverage unavailable" in text
