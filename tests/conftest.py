@@ -1,13 +1,14 @@
-"""Shared fixtures: a real PostgreSQL warehouse for the whole test session.
+"""Shared fixtures: a real PostgreSQL for the whole test session.
 
-With ``WAREHOUSE_URL`` set, the tests use a fresh database ``lantian_test`` on that server;
-otherwise an embedded PostgreSQL under ``.lantian/test`` (separate from the main run's state).
+With ``WAREHOUSE_URL`` set, the tests create throwaway databases on that server; otherwise they
+start an embedded PostgreSQL under ``.lantian/test`` (separate from the main run's state) and stop
+it at the end. Database names carry the process id, so parallel sessions never collide.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,52 +19,59 @@ from ingest import warehouse
 from ingest.migrate import migrate
 
 REPO = Path(__file__).resolve().parent.parent
-REAL = Path(os.environ.get("LANTIAN_SHARED", REPO.parent / "shared")) / "real"
-TEST_DB = f"lantian_test_{os.getpid()}"
+SHARED = Path(os.environ.get("LANTIAN_SHARED", REPO.parent / "shared"))
+REAL = SHARED / "real"
+TEST_STATE = REPO / ".lantian" / "test"
+
+
+def _with_db(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")
-def warehouse_url() -> Iterator[str]:
+def server_url() -> Iterator[str]:
+    """A URL of the server's maintenance database ``postgres``."""
     external = os.environ.get("WAREHOUSE_URL")
-    started_here = False
     if external:
-        parts = urlsplit(external)
-        admin = sa.create_engine(
-            urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"drop database if exists {TEST_DB} with (force)"))
-            conn.execute(sa.text(f"create database {TEST_DB}"))
-        admin.dispose()
-        url = urlunsplit(parts._replace(path=f"/{TEST_DB}"))
-    else:
-        state = REPO / ".lantian" / "test"
-        state.mkdir(parents=True, exist_ok=True)
-        base = warehouse.ensure_embedded(state)
-        started_here = True
-        parts = urlsplit(base)
-        admin = sa.create_engine(
-            urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"drop database if exists {TEST_DB} with (force)"))
-            conn.execute(sa.text(f"create database {TEST_DB}"))
-        admin.dispose()
-        url = urlunsplit(parts._replace(path=f"/{TEST_DB}"))
-    eng = warehouse.engine(url)
-    migrate(eng)
-    eng.dispose()
+        yield _with_db(external, "postgres")
+        return
+    TEST_STATE.mkdir(parents=True, exist_ok=True)
+    base = warehouse.ensure_embedded(TEST_STATE)
     try:
-        yield url
+        yield _with_db(base, "postgres")
     finally:
-        admin = sa.create_engine(
-            urlunsplit(urlsplit(url)._replace(path="/postgres")), isolation_level="AUTOCOMMIT"
-        )
+        warehouse.stop_embedded(TEST_STATE)
+
+
+@pytest.fixture(scope="session")
+def make_database(server_url: str) -> Iterator[Callable[[str], str]]:
+    """Factory: a fresh, migrated database ``lantian_<purpose>_<pid>``; all dropped at the end."""
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+
+    def make(purpose: str) -> str:
+        name = f"lantian_{purpose}_{os.getpid()}"
         with admin.connect() as conn:
-            conn.execute(sa.text(f"drop database if exists {TEST_DB} with (force)"))
-        admin.dispose()
-        if started_here:
-            warehouse.stop_embedded(REPO / ".lantian" / "test")
+            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+            conn.execute(sa.text(f'create database "{name}"'))
+        created.append(name)
+        url = _with_db(server_url, name)
+        eng = warehouse.engine(url)
+        migrate(eng)
+        eng.dispose()
+        return url
+
+    yield make
+    with admin.connect() as conn:
+        for name in created:
+            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def warehouse_url(make_database: Callable[[str], str]) -> str:
+    """A migrated database shared by tests that create their own tables."""
+    return make_database("test")
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +79,19 @@ def engine(warehouse_url: str) -> Iterator[sa.Engine]:
     eng = warehouse.engine(warehouse_url)
     yield eng
     eng.dispose()
+
+
+REPORT_LINES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def report_line() -> Callable[[str], None]:
+    """Tests that measure something (agreement rates, ratios) report it in the terminal summary."""
+    return REPORT_LINES.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if REPORT_LINES:
+        terminalreporter.section("Lantian measurements")
+        for line in REPORT_LINES:
+            terminalreporter.write_line(line)
