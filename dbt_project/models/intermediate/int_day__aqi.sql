@@ -112,13 +112,13 @@ per_day as (
         scope,
         entity_code,
         obs_date,
-        max(iaqi) as aqi_available,
-        count(*) filter (where conc is null and not coalesce(not_monitored, false)) as indicators_missing,
-        bool_or(above_top_breakpoint) as above_top_breakpoint,
         {% for ind in ['so2_24h', 'no2_24h', 'co_24h', 'pm10', 'pm2_5', 'o3_8h', 'o3_1h'] %}
             max(conc) filter (where indicator = '{{ ind }}') as {{ ind }},
-            max(iaqi) filter (where indicator = '{{ ind }}') as iaqi_{{ ind }}{{ "," if not loop.last }}
+            max(iaqi) filter (where indicator = '{{ ind }}') as iaqi_{{ ind }},
         {% endfor %}
+        max(iaqi) as aqi_available,
+        count(*) filter (where conc is null and not coalesce(not_monitored, false)) as indicators_missing,
+        bool_or(above_top_breakpoint) as above_top_breakpoint
     from scored
     group by scope, entity_code, obs_date
 ),

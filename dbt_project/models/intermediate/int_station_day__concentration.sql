@@ -45,7 +45,7 @@ mda8 as (
         obs_date,
         count(*) filter (where valid_hours >= {{ var('min_valid_hours_per_8h_window') }}) as o3_8h_valid_windows,
         max({{ round_half_even('window_mean', 0) }})
-            filter (where valid_hours >= {{ var('min_valid_hours_per_8h_window') }}) as o3_8h_max_window
+        filter (where valid_hours >= {{ var('min_valid_hours_per_8h_window') }}) as o3_8h_max_window
     from o3_windows
     group by station_code, obs_date
 ),

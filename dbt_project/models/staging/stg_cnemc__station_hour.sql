@@ -1,7 +1,9 @@
 -- One row per station-hour: the latest published version (highest batch) of each station-hour.
 -- Reading of the published columns (checked on ../shared/real, see README "Reading the national
 -- publication"): pm10 / pm2_5 / no2 / so2 / co are 1h means; the 1h O3 is the column named
--- o3_24h (the names o3 / o3_24h are swapped in the archive); *_24h are 24h moving means.
+-- o3_24h (the names o3 / o3_24h are swapped in the archive); the other *_24h are 24h moving means.
+-- o3, o3_8h and o3_8h_24h are kept as published_* (o3 is the running daily max 1h O3 in 2022
+-- and equals o3_24h in 2026; o3_8h >= o3_8h_24h on every real row): not used for AQI.
 -- Markers: empty or NA = missing or invalid; "/" = not monitored at this station (HJ 633-2026 s5.3.2).
 with
 
@@ -34,12 +36,11 @@ renamed as (
         ((observed_at at time zone '{{ var("local_timezone") }}') - interval '1 hour')::date as obs_date,
         nullif(primary_pollutant, '') as published_primary_pollutant,
         case when aqi ~ '^[0-9]+$' then aqi::integer end as published_aqi,
-        coalesce(nullif(aqi, ''), 'NA') as published_aqi_text,
         {% for col, name in [
             ('pm10', 'pm10_1h'), ('pm2_5', 'pm2_5_1h'), ('o3_24h', 'o3_1h'), ('no2', 'no2_1h'),
             ('so2', 'so2_1h'), ('co', 'co_1h'), ('pm10_24h', 'pm10_24h'), ('pm2_5_24h', 'pm2_5_24h'),
-            ('no2_24h', 'no2_24h'), ('so2_24h', 'so2_24h'), ('co_24h', 'co_24h'), ('o3_8h', 'o3_8h'),
-            ('o3', 'o3_1h_day_max')
+            ('no2_24h', 'no2_24h'), ('so2_24h', 'so2_24h'), ('co_24h', 'co_24h'),
+            ('o3', 'published_o3'), ('o3_8h', 'published_o3_8h'), ('o3_8h_24h', 'published_o3_8h_24h')
         ] %}
             case when {{ col }} ~ '^[0-9]+(\.[0-9]+)?$' then {{ col }}::numeric end as {{ name }},
         {% endfor %}
@@ -51,8 +52,9 @@ renamed as (
                 when {{ col }} = '/' then 'not_monitored'
                 when {{ col }} ~ '^[0-9]+(\.[0-9]+)?$' then 'reported'
                 else 'missing'
-            end as {{ name }}_status{{ "," if not loop.last }}
+            end as {{ name }}_status,
         {% endfor %}
+        coalesce(nullif(aqi, ''), 'NA') as published_aqi_text
     from latest
 ),
 

@@ -31,10 +31,12 @@ present as (
         count(*) as present_hours,
         count(*) filter (
             where
-                {% for pol in ['pm10', 'pm2_5', 'o3', 'no2', 'so2', 'co'] %}
-                    {{ pol }}_status in ('reported', 'not_monitored')
-                    {{ "and" if not loop.last }}
-                {% endfor %}
+            pm10_status <> 'missing'
+            and pm2_5_status <> 'missing'
+            and o3_status <> 'missing'
+            and no2_status <> 'missing'
+            and so2_status <> 'missing'
+            and co_status <> 'missing'
         ) as valid_hours
     from hours
     group by station_code, obs_date

@@ -1,0 +1,124 @@
+"""Airflow: the DAG files import cleanly, and one real end-to-end run of the main command.
+
+Both run Airflow in a subprocess with its own AIRFLOW_HOME (SQLite metadata DB in a temp
+folder), exactly as ``lantian.py run`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ingest import warehouse
+from tests.conftest import REPO
+
+BIN = Path(sys.executable).parent
+
+
+def airflow_env(state: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "LANTIAN_STATE": str(state),
+            "AIRFLOW_HOME": str(state / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{state / 'airflow' / 'airflow.db'}",
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            **extra,
+        }
+    )
+    (state / "airflow").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def test_dag_files_import_without_errors(tmp_path: Path) -> None:
+    code = (
+        "import json; from airflow.dag_processing.dagbag import DagBag;"
+        "b = DagBag();"
+        "print(json.dumps({'errors': {k: str(v) for k, v in b.import_errors.items()},"
+        " 'dags': {d: type(b.dags[d].timetable).__name__ for d in b.dags}}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["errors"] == {}
+    assert result["dags"] == {
+        "lantian_station_ingest": "CronDataIntervalTimetable",
+        "lantian_transform": "AssetTriggeredTimetable",
+    }
+
+
+@pytest.mark.slow
+def test_main_command_end_to_end_and_rerun_is_idempotent(
+    make_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    url = make_database("e2e")
+    inbox = tmp_path / "inbox"
+    gen = subprocess.run(
+        [sys.executable, "-m", "ingest.sample", "--profile", "config/city_profile.yaml",
+         "--out", str(inbox), "--start", "2026-02-27", "--end", "2026-03-03"],
+        cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert gen.returncode == 0, gen.stderr[-2000:]
+    env = airflow_env(tmp_path / "state", WAREHOUSE_URL=url)
+    command = [sys.executable, "lantian.py", "run", "--inbox", str(inbox)]
+
+    def run_main() -> str:
+        proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+        return proc.stdout
+
+    def state() -> dict[str, object]:
+        engine = warehouse.engine(url)
+        with engine.connect() as conn:
+            out = {
+                table: conn.execute(sa.text(f"select count(*) from {table}")).scalar()
+                for table in (
+                    "audit.load_batch",
+                    "raw.station_hour_publication",
+                    "quarantine.rejected_record",
+                    "marts.station_hour_aqi",
+                    "marts.station_day_aqi",
+                    "marts.city_day_aqi",
+                    "marts.station_day_coverage",
+                )
+            }
+            out["unreconciled"] = conn.execute(
+                sa.text(
+                    "select count(*) from audit.load_batch where records_in <>"
+                    " records_loaded + records_quarantined + records_duplicate"
+                )
+            ).scalar()
+            out["aqi_sum"] = conn.execute(
+                sa.text("select sum(aqi) from marts.station_hour_aqi")
+            ).scalar()
+        engine.dispose()
+        return out
+
+    stdout = run_main()
+    first = state()
+    files = list((inbox / "national_station").rglob("*.csv")) + list(
+        (inbox / "revisions" / "national_station").rglob("*.csv")
+    )
+    assert first["audit.load_batch"] == len(files)
+    assert first["unreconciled"] == 0
+    assert first["quarantine.rejected_record"] > 0  # the sample's malformed lines
+    for table in ("marts.station_hour_aqi", "marts.station_day_aqi", "marts.city_day_aqi"):
+        assert first[table] > 0, table
+    assert "data-quality report:" in stdout and "records in" in stdout
+    report = Path(stdout.split("data-quality report:")[1].split()[0])
+    html = report.read_text(encoding="utf-8")
+    assert "数据质量报告" in html and "https://" not in html and "http://" not in html
+
+    run_main()
+    assert state() == first
