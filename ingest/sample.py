@@ -45,42 +45,11 @@ from typing import Any
 import yaml
 
 from ingest.aqi import RULE_2026_FROM, hourly_aqi
+from ingest.national_station import COLUMNS, ONE_HOUR_COLUMN
 
-HEADER = (
-    "timepoint",
-    "stationcode",
-    "longitude",
-    "latitude",
-    "area",
-    "positionname",
-    "primarypollutant",
-    "aqi",
-    "pm10",
-    "pm10_24h",
-    "pm2_5",
-    "pm2_5_24h",
-    "o3",
-    "o3_24h",
-    "o3_8h",
-    "o3_8h_24h",
-    "no2",
-    "no2_24h",
-    "so2",
-    "so2_24h",
-    "co",
-    "co_24h",
-)
+HEADER = COLUMNS
 COL = {name: i for i, name in enumerate(HEADER)}
 POLLUTANTS = ("pm10", "pm2_5", "o3", "no2", "so2", "co")
-# The published column that holds each pollutant's 1h value (O3: see the module docstring).
-ONE_HOUR_COLUMN = {
-    "pm10": "pm10",
-    "pm2_5": "pm2_5",
-    "o3": "o3_24h",
-    "no2": "no2",
-    "so2": "so2",
-    "co": "co",
-}
 STATION_DIR = "national_station"
 REVISION_DIR = "revisions/national_station"
 WARMUP_HOURS = 48  # simulated before start so that the 24h means and the maxima are full

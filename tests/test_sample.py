@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from ingest.aqi import hourly_aqi
+from ingest.national_station import ONE_HOUR_COLUMN
 from ingest.sample import (
     FAULT_KINDS,
     HEADER,
@@ -32,14 +33,7 @@ SWITCH = dt.date(2026, 3, 1)
 BOM = b"\xef\xbb\xbf"
 OLD_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00$")
 NEW_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}00$")
-ONE_HOUR = {
-    "pm10": "pm10",
-    "pm2_5": "pm2_5",
-    "o3": "o3_24h",
-    "no2": "no2",
-    "so2": "so2",
-    "co": "co",
-}
+ONE_HOUR = ONE_HOUR_COLUMN
 NUMERIC = HEADER[7:]
 COL = {name: i for i, name in enumerate(HEADER)}
 MALFORMED = ("wrong_columns", "bad_number", "bad_timepoint")

@@ -28,14 +28,7 @@ WHOLE_RANGE = (
     dt.datetime(2022, 1, 1, tzinfo=ns.LOCAL_TZ),
     dt.datetime(2027, 1, 1, tzinfo=ns.LOCAL_TZ),
 )
-POLLUTANT_COLUMNS = {
-    "pm10": "pm10",
-    "pm2_5": "pm2_5",
-    "o3": "o3_24h",
-    "no2": "no2",
-    "so2": "so2",
-    "co": "co",
-}
+POLLUTANT_COLUMNS = ns.ONE_HOUR_COLUMN
 
 
 def make_inbox(root: Path, names: tuple[str, ...] = REAL_FILES) -> Path:
