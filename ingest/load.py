@@ -25,6 +25,7 @@ RAW_COLUMNS = (
     "batch_id",
     "source_file",
     "line_number",
+    "publication_stage",
     "observed_at",
     "timepoint",
     "station_code",
@@ -37,6 +38,14 @@ RAW_COLUMNS = (
     *ns.VALUE_COLUMNS,
 )
 FEED_FOLDER = "national_station"
+# Where each version of an hour's file is found under the inbox, in the order they are loaded:
+# the real-time publication, re-sends of it, and the audited values published the next month.
+# Files under audited/ are stage 'audited', the others 'realtime' (see publication_stage).
+VERSION_FOLDERS = (
+    Path(FEED_FOLDER),
+    Path("revisions") / FEED_FOLDER,
+    Path("audited") / FEED_FOLDER,
+)
 
 
 class LoadFailed(RuntimeError):
@@ -85,12 +94,13 @@ def files_in_interval(
 ) -> tuple[list[Path], list[dt.datetime]]:
     """Hourly files whose hour (start-end, hour-ending naming) lies in [start, end), and gaps.
 
-    Files under ``<inbox>/national_station/`` (any depth, e.g. ``revisions/``) named
+    Files under ``<inbox>/national_station/`` (and ``revisions/``, ``audited/`` beside it) named
     ``YYYY-MM-DDTHH.csv`` for the hour ENDING at that local time: the file for 07:00-08:00 is
     ``...T08.csv`` and belongs to an interval that contains [07:00, 08:00).
     """
     found: dict[dt.datetime, list[Path]] = {}
-    for folder in (inbox / FEED_FOLDER, inbox / "revisions" / FEED_FOLDER):
+    for relative in VERSION_FOLDERS:
+        folder = inbox / relative
         if not folder.is_dir():
             continue
         for path in folder.rglob("*.csv"):
@@ -107,8 +117,37 @@ def files_in_interval(
     return files, missing
 
 
+def record_gaps(engine: sa.Engine, missing: list[dt.datetime], detected_by: str) -> None:
+    """Record hours without a file (once each) and resolve gaps a late file has since filled."""
+    with engine.begin() as conn:
+        if missing:
+            conn.execute(
+                sa.text(
+                    "insert into audit.feed_gap (source, expected_hour_end, detected_by)"
+                    " values (:s, :h, :by) on conflict do nothing"
+                ),
+                [{"s": ns.SOURCE, "h": hour, "by": detected_by} for hour in missing],
+            )
+        conn.execute(
+            sa.text(
+                "update audit.feed_gap g set resolved_by_batch = ("
+                "  select min(r.batch_id) from raw.station_hour_publication r"
+                "  where r.observed_at = g.expected_hour_end)"
+                " where g.source = :s and g.resolved_by_batch is null and exists ("
+                "  select 1 from raw.station_hour_publication r"
+                "  where r.observed_at = g.expected_hour_end)"
+            ),
+            {"s": ns.SOURCE},
+        )
+
+
 def _revision_order(path: Path) -> tuple[int, str]:
-    return (1 if "revisions" in path.parts else 0, str(path))
+    parts = path.parts
+    return (2 if "audited" in parts else 1 if "revisions" in parts else 0, str(path))
+
+
+def publication_stage(path: Path) -> str:
+    return "audited" if "audited" in path.parts else "realtime"
 
 
 def _ceil_hour(moment: dt.datetime) -> dt.datetime:
@@ -128,6 +167,7 @@ def load_interval(
     result = IntervalResult(start, end, missing_hours=missing)
     for path in files:
         result.batches.append(load_file(engine, inbox, path, loaded_by, start, end))
+    record_gaps(engine, missing, loaded_by)
     if result.failed:
         causes = "; ".join(f"{b.source_file}: {b.message}" for b in result.failed)
         raise LoadFailed(f"{len(result.failed)} file(s) failed to load: {causes}")
@@ -182,7 +222,7 @@ def load_file(
             raise ns.UnreadableFile(f"{path}: {read_error}")
         parsed = ns.parse(path, data)
         with engine.begin() as conn:
-            _copy_records(conn, batch_id, rel, parsed.records)
+            _copy_records(conn, batch_id, rel, publication_stage(path), parsed.records)
             _insert_rejects(conn, batch_id, rel, parsed.rejects)
             conn.execute(
                 sa.text(
@@ -221,7 +261,11 @@ def load_file(
 
 
 def _copy_records(
-    conn: sa.Connection, batch_id: int, rel: str, records: Iterable[dict[str, object]]
+    conn: sa.Connection,
+    batch_id: int,
+    rel: str,
+    stage: str,
+    records: Iterable[dict[str, object]],
 ) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -231,6 +275,7 @@ def _copy_records(
                 batch_id,
                 rel,
                 rec["line_number"],
+                stage,
                 rec["observed_at"].isoformat(),  # type: ignore[union-attr]
                 rec["timepoint"],
                 rec["stationcode"],

@@ -221,3 +221,80 @@ def test_unreadable_file_fails_its_batch_visibly_and_the_rest_loads(
     ]
     assert batches[0].records_loaded == 1601
     assert "header line 1 lacks column(s)" in batches[1].message
+
+
+def test_audited_values_outrank_realtime_and_history_shows_what_was_current(
+    make_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    url = make_database("audited")
+    inbox = make_inbox(tmp_path / "inbox", ("2026-03-15T08.csv",))
+    original = (REAL / "2026-03-15T08.csv").read_text(encoding="utf-8")
+    line = next(x for x in original.splitlines() if ",1001A," in x)
+
+    def version(folder: str, pm2_5: str) -> None:
+        fields = line.split(",")
+        fields[10] = pm2_5
+        target = inbox / folder / "national_station"
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "2026-03-15T08.csv").write_text(
+            original.replace(line, ",".join(fields)), encoding="utf-8"
+        )
+
+    engine = warehouse.engine(url)
+    load.load_interval(engine, inbox, *WHOLE_RANGE)  # real-time, as published
+    version("audited", "41")  # the audited value, next month
+    load.load_interval(engine, inbox, *WHOLE_RANGE)
+    version("revisions", "99")  # a late real-time re-send must not undo the audit
+    load.load_interval(engine, inbox, *WHOLE_RANGE)
+    build(url, tmp_path)
+    with engine.connect() as conn:
+        mart = conn.execute(
+            sa.text(
+                "select pm2_5_1h, publication_stage from marts.station_hour_aqi"
+                " where station_code = '1001A'"
+            )
+        ).one()
+        history = conn.execute(
+            sa.text(
+                "select version_number, publication_stage, pm2_5, is_current,"
+                " current_from is not null as was_current, current_until is not null as ended"
+                " from marts.station_hour_version where station_code = '1001A'"
+                " order by version_number"
+            )
+        ).all()
+    engine.dispose()
+    assert (mart.pm2_5_1h, mart.publication_stage) == (41, "audited")
+    assert [tuple(h) for h in history] == [
+        (1, "realtime", line.split(",")[10], False, True, True),
+        (2, "audited", "41", True, True, False),
+        (3, "realtime", "99", False, False, False),
+    ]
+
+
+def test_hours_without_a_file_are_recorded_as_gaps_and_resolved_by_a_late_file(
+    make_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    url = make_database("gaps")
+    inbox = make_inbox(tmp_path / "inbox", ("2026-03-15T08.csv",))
+    engine = warehouse.engine(url)
+    start = dt.datetime(2026, 3, 15, 6, tzinfo=ns.LOCAL_TZ)
+    end = dt.datetime(2026, 3, 15, 9, tzinfo=ns.LOCAL_TZ)
+    result = load.load_interval(engine, inbox, start, end, loaded_by="test")
+    assert [h.hour for h in result.missing_hours] == [7, 9]
+    late = inbox / "national_station" / "2026-03-15T09.csv"
+    late.write_text(
+        (REAL / "2026-03-15T08.csv")
+        .read_text(encoding="utf-8")
+        .replace("2026-03-15T0800", "2026-03-15T0900"),
+        encoding="utf-8",
+    )
+    load.load_interval(engine, inbox, start, end, loaded_by="test")
+    with engine.connect() as conn:
+        gaps = conn.execute(
+            sa.text(
+                "select extract(hour from expected_hour_end at time zone 'Asia/Shanghai'),"
+                " resolved_by_batch is not null from audit.feed_gap order by 1"
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(g) for g in gaps] == [(7, False), (9, True)]

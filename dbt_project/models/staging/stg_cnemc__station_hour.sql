@@ -16,7 +16,8 @@ latest as (
         *,
         count(*) over (partition by station_code, observed_at) as published_versions
     from source
-    order by station_code asc, observed_at asc, batch_id desc
+    -- audited values replace the real-time ones; among versions of one stage the latest load wins
+    order by station_code asc, observed_at asc, (publication_stage = 'audited') desc, batch_id desc
 ),
 
 renamed as (
@@ -26,6 +27,7 @@ renamed as (
         area as city,
         observed_at,
         published_versions,
+        publication_stage,
         batch_id,
         source_file,
         line_number,

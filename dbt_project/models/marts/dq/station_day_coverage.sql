@@ -12,7 +12,8 @@ stations as (
     select
         station_code,
         max(station_name) as station_name,
-        max(city) as city
+        max(city) as city,
+        min(obs_date) as first_day
     from hours
     group by station_code
 ),
@@ -52,6 +53,9 @@ select
     coalesce(p.valid_hours, 0)::integer as valid_hours,
     (24 - coalesce(p.present_hours, 0))::integer as missing_hours
 from stations as s
-cross join calendar as c
+inner join calendar as c
+    -- a station is expected from the first day it was published (new stations appear mid-period;
+    -- one that stops publishing keeps showing its missing hours)
+    on c.day >= s.first_day
 left join present as p
     on s.station_code = p.station_code and c.day = p.day

@@ -120,6 +120,7 @@ select
     p.rules_applied,
     hours.is_revised,
     hours.published_versions,
+    hours.publication_stage,
     hours.batch_id,
     hours.source_file,
     hours.line_number
