@@ -53,9 +53,9 @@ select
     coalesce(p.valid_hours, 0)::integer as valid_hours,
     (24 - coalesce(p.present_hours, 0))::integer as missing_hours
 from stations as s
+-- a station is expected from the first day it was published (new stations appear mid-period;
+-- one that stops publishing keeps showing its missing hours)
 inner join calendar as c
-    -- a station is expected from the first day it was published (new stations appear mid-period;
-    -- one that stops publishing keeps showing its missing hours)
-    on c.day >= s.first_day
+    on s.first_day <= c.day
 left join present as p
     on s.station_code = p.station_code and c.day = p.day
