@@ -32,6 +32,12 @@ with DAG(
     tags=["lantian", "ingest"],
 ):
 
+    @task
+    def load_reference_config() -> dict[str, object]:
+        from ingest.pipeline import load_reference
+
+        return load_reference()
+
     @task(outlets=[STATION_RAW])
     def load_station_files() -> dict[str, object]:
         from ingest.pipeline import load_station_interval
@@ -51,4 +57,4 @@ with DAG(
         run = context["dag_run"]
         return load_station_interval(start, end, loaded_by=f"{run.dag_id}/{run.run_id}")
 
-    load_station_files()
+    load_reference_config() >> load_station_files()

@@ -10,7 +10,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from ingest import load, warehouse
+from ingest import load, reference, warehouse
 from ingest.dbt_runner import run_dbt
 from ingest.migrate import migrate
 
@@ -22,6 +22,21 @@ class StepFailed(RuntimeError):
 def inbox_dir() -> Path:
     """``LANTIAN_INBOX``, default ``<state>/sample_inbox`` (the generated sample)."""
     return Path(os.environ.get("LANTIAN_INBOX", warehouse.state_dir() / "sample_inbox")).resolve()
+
+
+def profile_path() -> Path:
+    """``LANTIAN_PROFILE``, default ``config/city_profile.yaml``."""
+    default = warehouse.REPO_ROOT / "config" / "city_profile.yaml"
+    return Path(os.environ.get("LANTIAN_PROFILE", default)).resolve()
+
+
+def load_reference() -> dict[str, object]:
+    """Load the city profile (cities, stations, peer groups, targets, events) into raw.ref_*."""
+    engine = warehouse.engine()
+    migrate(engine)
+    batch = reference.load_profile(engine, profile_path())
+    engine.dispose()
+    return {"profile": str(profile_path()), "batch_id": batch, "changed": batch is not None}
 
 
 def load_station_interval(

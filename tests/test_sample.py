@@ -225,12 +225,15 @@ def test_linfen_stations_are_the_real_ones(sample: GenerationSummary, profile: d
 def test_profile_blocks(profile: dict) -> None:
     assert len(profile["city"]["counties"]) == 17
     assert profile["peer_groups"]["fenwei"]["source"] and profile["peer_groups"]["fenwei"]["year"]
-    assert profile["targets"]["source"] == "sample, not an official figure"
-    assert profile["sample"] == {
-        "start": dt.date(2026, 2, 15),
-        "end": dt.date(2026, 3, 15),
-        "seed": 20260301,
-    }
+    assert all(t["source"] and t["year"] for t in profile["targets"])
+    for group in profile["peer_groups"].values():
+        assert group["source"] and group["year"] and group["cities"]
+    # the default sample spans at least 13 months (year-on-year and annual statistics) and
+    # crosses the 2026-03-01 rule change
+    start, end = profile["sample"]["start"], profile["sample"]["end"]
+    assert (end.year - start.year) * 12 + end.month - start.month >= 13
+    assert start < dt.date(2026, 3, 1) < end
+    assert isinstance(profile["sample"]["seed"], int)
 
 
 # --- faults ----------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
--- Daily AQI (日报) for stations and cities, one row per scope/entity/day.
+-- Daily AQI (日报) for stations and cities, one row per scope/entity/day and rule set: every day
+-- is scored under BOTH rule sets (is_rule_in_force marks the official one), so a comparison across
+-- 2026-03-01 can be made under one consistent set.
 -- HJ 633-2012: 7 indicators (24h SO2, NO2, CO, PM10, PM2.5; O3 daily max 1h; O3 MDA8);
 -- HJ 633-2026 s4.2.2: 6 indicators (O3 only as MDA8), concentrations rounded per GB/T 8170 first.
 -- We round daily means half-even under both rule sets (2012 is silent; the platform publishes
@@ -55,10 +57,19 @@ city_day as (
     from {{ ref('int_city_day__concentration') }}
 ),
 
-days as (
+days_in_force as (
     select * from station_day
     union all
     select * from city_day
+),
+
+days as (
+    select
+        d.*,
+        d.rule_set as rule_set_in_force,
+        rs.rule_set as basis_rule_set
+    from days_in_force as d
+    cross join {{ ref('aqi_rule_sets') }} as rs
 ),
 
 long as (
@@ -72,14 +83,14 @@ long as (
             scope,
             entity_code,
             obs_date,
-            rule_set,
+            basis_rule_set as rule_set,
             '{{ ind }}' as indicator,
             '{{ pol }}' as pollutant,
             '{{ avg }}' as averaging,
             {{ round_half_even(col ~ ('' if col == 'o3_1h_max' else '_exact'), 1 if pol == 'co' else 0) }} as conc,
             {{ 'o3_8h_not_monitored' if col == 'o3_1h_max' else col ~ '_not_monitored' }} as not_monitored
         from days
-        {% if ind == 'o3_1h' %}where rule_set = 'HJ633-2012'{% endif %}
+        {% if ind == 'o3_1h' %}where basis_rule_set = 'HJ633-2012'{% endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -112,6 +123,7 @@ per_day as (
         scope,
         entity_code,
         obs_date,
+        rule_set,
         {% for ind in ['so2_24h', 'no2_24h', 'co_24h', 'pm10', 'pm2_5', 'o3_8h', 'o3_1h'] %}
             max(conc) filter (where indicator = '{{ ind }}') as {{ ind }},
             max(iaqi) filter (where indicator = '{{ ind }}') as iaqi_{{ ind }},
@@ -120,7 +132,7 @@ per_day as (
         count(*) filter (where conc is null and not coalesce(not_monitored, false)) as indicators_missing,
         bool_or(above_top_breakpoint) as above_top_breakpoint
     from scored
-    group by scope, entity_code, obs_date
+    group by scope, entity_code, obs_date, rule_set
 ),
 
 primary_pollutant as (
@@ -128,13 +140,18 @@ primary_pollutant as (
         s.scope,
         s.entity_code,
         s.obs_date,
+        s.rule_set,
         string_agg(ind.primary_label, ',' order by ind.display_order) as primary_pollutant
     from scored as s
     inner join per_day as p
-        on s.scope = p.scope and s.entity_code = p.entity_code and s.obs_date = p.obs_date
+        on
+            s.scope = p.scope
+            and s.entity_code = p.entity_code
+            and s.obs_date = p.obs_date
+            and s.rule_set = p.rule_set
     inner join {{ ref('aqi_indicators') }} as ind on s.indicator = ind.indicator
     where p.aqi_available > 50 and s.iaqi = p.aqi_available
-    group by s.scope, s.entity_code, s.obs_date
+    group by s.scope, s.entity_code, s.obs_date, s.rule_set
 )
 
 select
@@ -143,7 +160,9 @@ select
     days.entity_name,
     days.city,
     days.obs_date,
-    days.rule_set,
+    days.basis_rule_set as rule_set,
+    days.rule_set_in_force,
+    days.basis_rule_set = days.rule_set_in_force as is_rule_in_force,
     p.so2_24h,
     p.no2_24h,
     p.co_24h,
@@ -163,22 +182,30 @@ select
     p.above_top_breakpoint,
     case
         when p.aqi_available is null then null
-        when days.rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100 then null
+        when days.basis_rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100 then null
         else p.aqi_available
     end as aqi,
     case
         when p.aqi_available is null then 'no_valid_data'
-        when days.rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100
+        when days.basis_rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100
             then 'na_missing_indicator'
         when p.indicators_missing > 0 then 'published_missing_indicator'
         else 'published'
     end as aqi_status,
     case
-        when days.rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100 then null
+        when days.basis_rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100 then null
         else pp.primary_pollutant
     end as primary_pollutant
 from days
 inner join per_day as p
-    on days.scope = p.scope and days.entity_code = p.entity_code and days.obs_date = p.obs_date
+    on
+        days.scope = p.scope
+        and days.entity_code = p.entity_code
+        and days.obs_date = p.obs_date
+        and days.basis_rule_set = p.rule_set
 left join primary_pollutant as pp
-    on days.scope = pp.scope and days.entity_code = pp.entity_code and days.obs_date = pp.obs_date
+    on
+        days.scope = pp.scope
+        and days.entity_code = pp.entity_code
+        and days.obs_date = pp.obs_date
+        and days.basis_rule_set = pp.rule_set

@@ -4,6 +4,20 @@
 -- infinity). Precedence (as in staging): audited over real-time, then the later load.
 with
 
+source as (
+    select * from {{ source('cnemc', 'station_hour_publication') }}
+),
+
+-- the few station-hours published more than once: only they need the precedence logic
+revised_hours as (
+    select
+        station_code,
+        observed_at
+    from source
+    group by station_code, observed_at
+    having count(*) > 1
+),
+
 versions as (
     select
         r.station_code,
@@ -22,43 +36,59 @@ versions as (
         r.co,
         b.finished_at as loaded_at,
         case when r.publication_stage = 'audited' then 1 else 0 end as stage_rank,
-        count(*) over (partition by r.station_code, r.observed_at) as versions_of_hour
-    from {{ source('cnemc', 'station_hour_publication') }} as r
+        rh.station_code is not null as is_revised_hour
+    from source as r
     inner join {{ source('audit', 'load_batch') }} as b on r.batch_id = b.batch_id
+    left join revised_hours as rh
+        on r.station_code = rh.station_code and r.observed_at = rh.observed_at
 ),
 
-timed as (
+revised_timed as (
     select
         v.*,
-        case
-            when v.versions_of_hour = 1 then null
-            else (
-                select min(w.loaded_at)
-                from versions as w
-                where
-                    w.station_code = v.station_code
-                    and w.observed_at = v.observed_at
-                    and w.batch_id > v.batch_id
-                    and w.stage_rank >= v.stage_rank
-            )
-        end as superseded_at,
-        v.versions_of_hour > 1 and exists (
+        (
+            select min(w.loaded_at)
+            from versions as w
+            where
+                w.is_revised_hour
+                and w.station_code = v.station_code
+                and w.observed_at = v.observed_at
+                and w.batch_id > v.batch_id
+                and w.stage_rank >= v.stage_rank
+        ) as superseded_at,
+        exists(
             select 1
             from versions as w
             where
-                w.station_code = v.station_code
+                w.is_revised_hour
+                and w.station_code = v.station_code
                 and w.observed_at = v.observed_at
                 and w.batch_id < v.batch_id
                 and w.stage_rank > v.stage_rank
         ) as outranked_on_arrival
     from versions as v
+    where v.is_revised_hour
+),
+
+timed as (
+    select
+        *,
+        null::timestamptz as superseded_at,
+        false as outranked_on_arrival
+    from versions
+    where not is_revised_hour
+    union all
+    select * from revised_timed
 )
 
 select
     station_code,
     observed_at,
-    row_number() over (partition by station_code, observed_at order by batch_id) as version_number,
-    versions_of_hour,
+    case
+        when is_revised_hour then row_number() over (partition by station_code, observed_at order by batch_id)
+        else 1
+    end as version_number,
+    is_revised_hour,
     publication_stage,
     published_aqi_text,
     published_primary_pollutant,

@@ -1,11 +1,12 @@
 -- 站点日AQI: daily AQI per station and natural day,
 -- with validity counts, IAQI per indicator, primary pollutant, category and good-day flag.
--- Logic and clauses: intermediate/int_day__aqi.sql and int_station_day__concentration.sql.
+-- Official figures: each day under the rule set in force on its date (city_day_aqi_by_rule_set
+-- has every day under both). Logic and clauses: intermediate/int_day__aqi.sql and int_station_day__concentration.sql.
 with
 
 day_aqi as (
     select * from {{ ref('int_day__aqi') }}
-    where scope = 'station'
+    where scope = 'station' and is_rule_in_force
 ),
 
 concentration as (
