@@ -3,6 +3,8 @@
 -- "两升一降" flag (PM10 up, PM2.5 up, good days down). basis = in_force compares the official
 -- figures; when the two periods fall under different rule sets (rule_sets_differ), the rows with
 -- basis = HJ633-2026 (or HJ633-2012) give the comparison under one consistent rule set.
+-- A calendar period still in progress is compared with the whole period a year earlier
+-- (days_with_data shows it); the ytd rows compare like with like.
 with
 
 stats as (
@@ -19,6 +21,8 @@ select
     cur.period_end,
     prev.period_start as previous_period_start,
     prev.period_end as previous_period_end,
+    cur.days_with_data,
+    prev.days_with_data as previous_days_with_data,
     cur.rule_sets_in_force,
     prev.rule_sets_in_force as previous_rule_sets_in_force,
     coalesce(cur.rule_sets_in_force, '') <> coalesce(prev.rule_sets_in_force, '') as rule_sets_differ,
