@@ -18,7 +18,12 @@ MART_TABLES = (
     "marts.station_hour_aqi",
     "marts.station_day_aqi",
     "marts.city_day_aqi",
+    "marts.city_period_stats",
+    "marts.city_yoy",
+    "marts.city_ranking",
+    "marts.city_target_progress",
     "marts.station_day_coverage",
+    "marts.station_hour_version",
 )
 
 
