@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['scope', 'entity_code', 'obs_date', 'rule_set'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['raw_batch_watermark']}]
+    )
+}}
 -- Daily AQI (日报) for stations and cities, one row per scope/entity/day and rule set: every day
 -- is scored under BOTH rule sets (is_rule_in_force marks the official one), so a comparison across
 -- 2026-03-01 can be made under one consistent set.
@@ -17,6 +25,7 @@ station_day as (
         city,
         obs_date,
         rule_set,
+        raw_batch_watermark,
         so2_24h_exact,
         no2_24h_exact,
         co_24h_exact,
@@ -31,6 +40,7 @@ station_day as (
         pm2_5_not_monitored as pm2_5_24h_not_monitored,
         o3_not_monitored as o3_8h_not_monitored
     from {{ ref('int_station_day__concentration') }}
+    where {{ new_since_last_run() }}
 ),
 
 city_day as (
@@ -41,6 +51,7 @@ city_day as (
         city,
         obs_date,
         rule_set,
+        raw_batch_watermark,
         so2_24h_exact,
         no2_24h_exact,
         co_24h_exact,
@@ -55,6 +66,7 @@ city_day as (
         pm2_5_24h_not_monitored,
         o3_8h_not_monitored
     from {{ ref('int_city_day__concentration') }}
+    where {{ new_since_last_run() }}
 ),
 
 days_in_force as (
@@ -163,6 +175,7 @@ select
     days.basis_rule_set as rule_set,
     days.rule_set_in_force,
     days.basis_rule_set = days.rule_set_in_force as is_rule_in_force,
+    days.raw_batch_watermark,
     p.so2_24h,
     p.no2_24h,
     p.co_24h,

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['station_code', 'obs_date'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['raw_batch_watermark']}, {'columns': ['city', 'obs_date']}]
+    )
+}}
 -- Daily concentrations per station and natural day (hours ending 01:00..24:00, local time),
 -- with the GB 3095 table 4 validity rules: a 24h mean needs >= 20 valid hourly values; an 8h
 -- moving mean needs >= 6 valid hours; MDA8 (O3 daily max 8h) is the max of the 17 windows ending
@@ -5,8 +13,20 @@
 -- counts kept so the reason is visible; nothing is averaged over too few hours.
 with
 
+-- the station-days that received an hour since the last run, recomputed from all their hours
+affected as (
+    select distinct
+        station_code,
+        obs_date
+    from {{ ref('stg_cnemc__station_hour') }}
+    where {{ new_since_last_run() }}
+),
+
 hours as (
-    select * from {{ ref('stg_cnemc__station_hour') }}
+    select h.*
+    from {{ ref('stg_cnemc__station_hour') }} as h
+    inner join affected as a
+        on h.station_code = a.station_code and h.obs_date = a.obs_date
 ),
 
 -- hour index 1..24 within the day: the hour ending at 01:00 is 1, the one ending at 24:00 is 24
@@ -57,6 +77,7 @@ daily as (
         max(station_name) as station_name,
         max(city) as city,
         max(rule_set) as rule_set,
+        max(raw_batch_watermark) as raw_batch_watermark,
         count(*) as hours_present,
         {% for pol in ['so2', 'no2', 'co', 'pm10', 'pm2_5'] %}
             count({{ pol }}_1h) as {{ pol }}_valid_hours,
@@ -76,6 +97,7 @@ select
     daily.city,
     daily.obs_date,
     daily.rule_set,
+    daily.raw_batch_watermark,
     daily.hours_present,
     {% for pol in ['so2', 'no2', 'co', 'pm10', 'pm2_5'] %}
         daily.{{ pol }}_valid_hours,

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['station_code', 'observed_at', 'pollutant'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['raw_batch_watermark']}]
+    )
+}}
 -- Real-time (hourly) IAQI per station-hour and pollutant, long format.
 -- HJ 633-2026 s4.2.3: the six 1h means; s4.2.2: concentrations first rounded per GB/T 8170
 -- (integers; CO 1 decimal). A 1h PM10/PM2.5 is scored on the 24h breakpoints (s4.2.4, and the
@@ -7,6 +15,7 @@ with
 
 hours as (
     select * from {{ ref('stg_cnemc__station_hour') }}
+    where {{ new_since_last_run() }}
 ),
 
 long as (
@@ -15,6 +24,7 @@ long as (
             station_code,
             observed_at,
             rule_set,
+            raw_batch_watermark,
             '{{ pol }}' as pollutant,
             {{ "'24h'" if pol in ['pm10', 'pm2_5'] else "'1h'" }} as averaging,
             {{ pol }}_status as status,
@@ -51,6 +61,7 @@ select
     scored.station_code,
     scored.observed_at,
     scored.rule_set,
+    scored.raw_batch_watermark,
     scored.pollutant,
     scored.averaging,
     scored.status,

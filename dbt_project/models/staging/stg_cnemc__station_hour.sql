@@ -5,11 +5,42 @@
 -- o3, o3_8h and o3_8h_24h are kept as published_* (o3 is the running daily max 1h O3 in 2022
 -- and equals o3_24h in 2026; o3_8h >= o3_8h_24h on every real row): not used for AQI.
 -- Markers: empty or NA = missing or invalid; "/" = not monitored at this station (HJ 633-2026 s5.3.2).
+{{
+    config(
+        materialized='incremental',
+        unique_key=['station_code', 'observed_at'],
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['raw_batch_watermark']},
+            {'columns': ['station_code', 'obs_date']},
+            {'columns': ['obs_date']}
+        ]
+    )
+}}
+-- Incremental: a run re-derives only the station-hours that received a version since the last
+-- run (all their versions are read again, so the precedence below sees the whole history).
 with
 
-source as (
-    select * from {{ source('cnemc', 'station_hour_publication') }}
-),
+{% if is_incremental() %}
+    changed_keys as (
+        select distinct
+            station_code,
+            observed_at
+        from {{ source('cnemc', 'station_hour_publication') }}
+        where batch_id > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
+    ),
+
+    source as (
+        select r.*
+        from {{ source('cnemc', 'station_hour_publication') }} as r
+        inner join changed_keys as k
+            on r.station_code = k.station_code and r.observed_at = k.observed_at
+    ),
+{% else %}
+    source as (
+        select * from {{ source('cnemc', 'station_hour_publication') }}
+    ),
+{% endif %}
 
 latest as (
     select distinct on (station_code, observed_at)
@@ -56,7 +87,9 @@ renamed as (
                 else 'missing'
             end as {{ name }}_status,
         {% endfor %}
-        coalesce(nullif(aqi, ''), 'NA') as published_aqi_text
+        coalesce(nullif(aqi, ''), 'NA') as published_aqi_text,
+        (select coalesce(max(w.batch_id), 0) from {{ source('cnemc', 'station_hour_publication') }} as w)
+            as raw_batch_watermark
     from latest
 ),
 

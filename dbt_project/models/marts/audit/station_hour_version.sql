@@ -1,12 +1,38 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['station_code', 'observed_at', 'batch_id'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['raw_batch_watermark']}]
+    )
+}}
 -- 站点小时数据版本史: every published version of every station-hour (real-time, re-sent,
 -- audited), when it was loaded, and when it was current in the marts, so an auditor can tell
 -- which version a past report used: the version with current_from <= T < coalesce(current_until,
 -- infinity). Precedence (as in staging): audited over real-time, then the later load.
 with
 
-source as (
-    select * from {{ source('cnemc', 'station_hour_publication') }}
-),
+{% if is_incremental() %}
+    -- only the station-hours that received a version since the last run (all their versions)
+    changed_keys as (
+        select distinct
+            station_code,
+            observed_at
+        from {{ source('cnemc', 'station_hour_publication') }}
+        where batch_id > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
+    ),
+
+    source as (
+        select r.*
+        from {{ source('cnemc', 'station_hour_publication') }} as r
+        inner join changed_keys as k
+            on r.station_code = k.station_code and r.observed_at = k.observed_at
+    ),
+{% else %}
+    source as (
+        select * from {{ source('cnemc', 'station_hour_publication') }}
+    ),
+{% endif %}
 
 -- the few station-hours published more than once: only they need the precedence logic
 revised_hours as (
@@ -104,5 +130,7 @@ select
     not outranked_on_arrival and superseded_at is null as is_current,
     batch_id,
     source_file,
-    line_number
+    line_number,
+    (select coalesce(max(w.batch_id), 0) from {{ source('cnemc', 'station_hour_publication') }} as w)
+        as raw_batch_watermark
 from timed

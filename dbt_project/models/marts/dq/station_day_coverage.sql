@@ -1,11 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['station_code', 'day'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['raw_batch_watermark']}]
+    )
+}}
 -- 站点日数据覆盖: expected vs present vs valid station-hours per station and natural day, for every
 -- station known to the warehouse and every day the feed delivered data (a station absent all day has
 -- present_hours 0). Validated by the GX suite expectations/suites/station_day_coverage.json.
 -- valid_hours: hours with a reported value for all six pollutants (not-monitored ones excused).
 with
 
+-- the days that received a station-hour since the last run: every station's row for them is rebuilt
+affected_days as (
+    select distinct obs_date as day
+    from {{ ref('stg_cnemc__station_hour') }}
+    where {{ new_since_last_run() }}
+),
+
 hours as (
-    select * from {{ ref('stg_cnemc__station_hour') }}
+    select h.*
+    from {{ ref('stg_cnemc__station_hour') }} as h
+    inner join affected_days as d on h.obs_date = d.day
 ),
 
 stations as (
@@ -14,21 +31,15 @@ stations as (
         max(station_name) as station_name,
         max(city) as city,
         min(obs_date) as first_day
-    from hours
+    from {{ ref('int_station_day__concentration') }}
     group by station_code
-),
-
--- days on which the feed delivered any station-hour (a day with no file at all is a feed gap,
--- reported from audit.load_batch, not multiplied across every station of the country)
-calendar as (
-    select distinct obs_date as day
-    from hours
 ),
 
 present as (
     select
         station_code,
         obs_date as day,
+        max(raw_batch_watermark) as raw_batch_watermark,
         count(*) as present_hours,
         count(*) filter (
             where
@@ -41,6 +52,10 @@ present as (
         ) as valid_hours
     from hours
     group by station_code, obs_date
+),
+
+watermark as (
+    select max(raw_batch_watermark) as raw_batch_watermark from present
 )
 
 select
@@ -51,11 +66,13 @@ select
     24 as expected_hours,
     coalesce(p.present_hours, 0)::integer as present_hours,
     coalesce(p.valid_hours, 0)::integer as valid_hours,
-    (24 - coalesce(p.present_hours, 0))::integer as missing_hours
+    (24 - coalesce(p.present_hours, 0))::integer as missing_hours,
+    w.raw_batch_watermark
 from stations as s
 -- a station is expected from the first day it was published (new stations appear mid-period;
 -- one that stops publishing keeps showing its missing hours)
-inner join calendar as c
+inner join affected_days as c
     on s.first_day <= c.day
+cross join watermark as w
 left join present as p
     on s.station_code = p.station_code and c.day = p.day

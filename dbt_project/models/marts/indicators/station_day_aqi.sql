@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['station_code', 'obs_date'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['raw_batch_watermark']}]
+    )
+}}
 -- 站点日AQI: daily AQI per station and natural day,
 -- with validity counts, IAQI per indicator, primary pollutant, category and good-day flag.
 -- Official figures: each day under the rule set in force on its date (city_day_aqi_by_rule_set
@@ -6,7 +14,7 @@ with
 
 day_aqi as (
     select * from {{ ref('int_day__aqi') }}
-    where scope = 'station' and is_rule_in_force
+    where scope = 'station' and is_rule_in_force and {{ new_since_last_run() }}
 ),
 
 concentration as (
@@ -53,7 +61,8 @@ select
     cat.colour,
     cat.rgb,
     d.aqi <= 100 as is_good_day,
-    d.aqi > 200 as is_heavy_pollution_day
+    d.aqi > 200 as is_heavy_pollution_day,
+    d.raw_batch_watermark
 from day_aqi as d
 inner join concentration as c
     on d.entity_code = c.station_code and d.obs_date = c.obs_date

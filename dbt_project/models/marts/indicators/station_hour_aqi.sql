@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['station_code', 'observed_at'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['raw_batch_watermark']}]
+    )
+}}
 -- 站点小时实时AQI: real-time AQI per station-hour, with IAQI per pollutant, primary pollutant,
 -- category and colour, the published values beside ours, and the source row behind it.
 -- AQI = max IAQI (HJ 633 formula (2)). Primary pollutant when AQI > 50, ties all listed
@@ -8,10 +16,12 @@ with
 
 hours as (
     select * from {{ ref('stg_cnemc__station_hour') }}
+    where {{ new_since_last_run() }}
 ),
 
 iaqi as (
     select * from {{ ref('int_station_hour__iaqi') }}
+    where {{ new_since_last_run() }}
 ),
 
 indicators as (
@@ -123,7 +133,8 @@ select
     hours.publication_stage,
     hours.batch_id,
     hours.source_file,
-    hours.line_number
+    hours.line_number,
+    hours.raw_batch_watermark
 from hours
 inner join published_rule as p
     on hours.station_code = p.station_code and hours.observed_at = p.observed_at
