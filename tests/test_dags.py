@@ -93,6 +93,14 @@ def test_main_command_end_to_end_and_rerun_is_idempotent(
                     "marts.station_day_coverage",
                 )
             }
+            out["station_batches"] = conn.execute(
+                sa.text(
+                    "select count(*) from audit.load_batch where source = 'national_station_hourly'"
+                )
+            ).scalar()
+            out["profile_batches"] = conn.execute(
+                sa.text("select count(*) from audit.load_batch where source = 'city_profile'")
+            ).scalar()
             out["unreconciled"] = conn.execute(
                 sa.text(
                     "select count(*) from audit.load_batch where records_in <>"
@@ -110,7 +118,8 @@ def test_main_command_end_to_end_and_rerun_is_idempotent(
     files = list((inbox / "national_station").rglob("*.csv")) + list(
         (inbox / "revisions" / "national_station").rglob("*.csv")
     )
-    assert first["audit.load_batch"] == len(files)
+    assert first["station_batches"] == len(files)
+    assert first["profile_batches"] == 1
     assert first["unreconciled"] == 0
     assert first["quarantine.rejected_record"] > 0  # the sample's malformed lines
     for table in ("marts.station_hour_aqi", "marts.station_day_aqi", "marts.city_day_aqi"):
