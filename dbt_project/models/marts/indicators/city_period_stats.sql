@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['city', 'basis', 'events_excluded', 'period_type', 'period_start'],
+        incremental_strategy='delete+insert',
+        indexes=[{'columns': ['raw_batch_watermark']}]
+    )
+}}
 -- 城市时段统计: period statistics per city (week, 旬, month, quarter, year, year to date), under
 -- each basis (in_force = official; HJ633-2012 / HJ633-2026 = every day under one rule set), with
 -- and without exceptional-event days. HJ 663: period means of daily values; percentiles P98
@@ -14,9 +22,30 @@ days as (
     select * from {{ ref('int_city_day__by_basis') }}
 ),
 
-periods as (
-    select * from {{ ref('int_calendar_periods') }}
-),
+-- incremental: only the periods that contain a day changed since the last run, and every ytd
+-- period (its end moves with the latest data)
+{% if is_incremental() %}
+    changed_days as (
+        select distinct obs_date
+        from days
+        where {{ new_since_last_run() }} or {{ new_since_last_run('reference_batch_id') }}
+    ),
+
+    periods as (
+        select p.*
+        from {{ ref('int_calendar_periods') }} as p
+        where
+            p.period_type = 'ytd'
+            or exists (
+                select 1 from changed_days as c
+                where c.obs_date between p.period_start and p.period_end
+            )
+    ),
+{% else %}
+    periods as (
+        select * from {{ ref('int_calendar_periods') }}
+    ),
+{% endif %}
 
 event_options as (
     select false as events_excluded
@@ -59,7 +88,9 @@ aggregated as (
         {% endfor %}
         count(aqi) as aqi_valid_days,
         count(*) filter (where is_good_day) as good_days,
-        count(*) filter (where is_heavy_pollution_day) as heavy_pollution_days
+        count(*) filter (where is_heavy_pollution_day) as heavy_pollution_days,
+        max(raw_batch_watermark) as raw_batch_watermark,
+        max(reference_batch_id) as reference_batch_id
     from in_period
     group by city, basis, events_excluded, period_type, period_start, period_end, calendar_days
 ),
@@ -191,5 +222,7 @@ select
     ci_pm2_5,
     ci_co,
     ci_o3,
-    ci_so2 + ci_no2 + ci_pm10 + ci_pm2_5 + ci_co + ci_o3 as composite_index
+    ci_so2 + ci_no2 + ci_pm10 + ci_pm2_5 + ci_co + ci_o3 as composite_index,
+    raw_batch_watermark,
+    reference_batch_id
 from composite
