@@ -88,7 +88,11 @@ def run_checkpoint(
     engine = sa.create_engine(sqlalchemy_url(warehouse_url), pool_pre_ping=True)
     try:
         threshold = _valid_threshold(suite)
-        coverage, coverage_error = station_coverage(engine, query, threshold)
+        coverage, coverage_error = (
+            station_coverage(engine, query, threshold)
+            if suite.station_coverage_section
+            else ([], None)
+        )
         html_text = render_html(
             run_id=run_id,
             checkpoint=checkpoint_name,

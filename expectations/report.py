@@ -175,7 +175,11 @@ def render_html(
     """The whole report as one HTML string."""
     failed_critical = sum(1 for o in outcomes if not o.success and o.spec.severity == "critical")
     failed_warning = sum(1 for o in outcomes if not o.success and o.spec.severity == "warning")
-    if coverage_error:
+    if not suite.station_coverage_section:
+        coverage_block = (
+            '<p class="muted">本检查不含站点覆盖表 This suite has no station coverage table.</p>'
+        )
+    elif coverage_error:
         coverage_block = (
             f'<p class="fail">无法查询覆盖率 Coverage unavailable: {_t(coverage_error)}</p>'
         )

@@ -49,6 +49,8 @@ class SuiteSpec:
     day_column: str
     description: str
     expectations: tuple[ExpectationSpec, ...]
+    # the report's per-station coverage table (station_code, day, present/expected/valid hours)
+    station_coverage_section: bool = True
 
     @property
     def schema(self) -> str:
@@ -97,4 +99,5 @@ def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
         day_column=day_column,
         description=doc.get("description", ""),
         expectations=tuple(specs),
+        station_coverage_section=bool(doc.get("station_coverage_section", True)),
     )

@@ -363,3 +363,48 @@ def test_incremental_runs_equal_a_full_rebuild(
     assert len(incremental["marts.station_hour_aqi"]) == 2 * 1601
     for table in INCREMENTAL_MARTS:
         assert incremental[table] == full[table], table
+
+
+def test_a_critical_gate_failure_keeps_the_last_good_marts(
+    make_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import pipeline
+
+    url = make_database("gate")
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    monkeypatch.setenv("LANTIAN_STATE", str(tmp_path / "state"))
+    inbox = make_inbox(tmp_path / "inbox", ("2026-03-15T08.csv",))
+    engine = warehouse.engine(url)
+    load.load_interval(engine, inbox, *WHOLE_RANGE)
+    pipeline.build(pipeline.UPSTREAM)
+    assert pipeline.validate("station_hour_staging", "gate-1")["success"] is not None
+    pipeline.build(pipeline.MARTS)
+
+    # the next hour carries an impossible PM2.5 (instrument range 0..3000): the gate must stop it
+    original = (REAL / "2026-03-15T08.csv").read_text(encoding="utf-8")
+    line = next(x for x in original.splitlines() if ",1001A," in x)
+    fields = line.replace("2026-03-15T0800", "2026-03-15T0900").split(",")
+    fields[10] = "99999"
+    bad = original.replace("2026-03-15T0800", "2026-03-15T0900").replace(
+        line.replace("2026-03-15T0800", "2026-03-15T0900"), ",".join(fields)
+    )
+    (inbox / "national_station" / "2026-03-15T09.csv").write_text(bad, encoding="utf-8")
+    load.load_interval(engine, inbox, *WHOLE_RANGE)
+    pipeline.build(pipeline.UPSTREAM)
+    with pytest.raises(
+        pipeline.StepFailed, match="critical data-quality failure in suite station_hour_staging"
+    ):
+        pipeline.validate("station_hour_staging", "gate-2")
+    with engine.connect() as conn:
+        hours = conn.execute(
+            sa.text("select count(distinct observed_at) from marts.station_hour_aqi")
+        ).scalar()
+        failed = conn.execute(
+            sa.text(
+                "select expectation_type, column_name, unexpected_count from dq.expectation_result"
+                " where run_id = 'gate-2' and not success"
+            )
+        ).all()
+    engine.dispose()
+    assert hours == 1  # the marts still hold the last good state: 08:00 only
+    assert [tuple(f) for f in failed] == [("ExpectColumnValuesToBeBetween", "pm2_5_1h", 1)]

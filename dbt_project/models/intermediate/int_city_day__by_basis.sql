@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['city', 'obs_date', 'basis'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}, {'columns': ['obs_date']}]
+        indexes=[
+            {'columns': ['city', 'obs_date', 'basis'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}, {'columns': ['obs_date']}
+        ]
     )
 }}
 -- City days under three bases: in_force (each day under the rule set in force on its date: the

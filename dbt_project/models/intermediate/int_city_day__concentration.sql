@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['city', 'obs_date'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['city', 'obs_date'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- City daily concentrations: the arithmetic mean over the city's stations that have a valid daily

@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['scope', 'entity_code', 'obs_date', 'rule_set'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['scope', 'entity_code', 'obs_date', 'rule_set'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- Daily AQI (日报) for stations and cities, one row per scope/entity/day and rule set: every day

@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['station_code', 'obs_date'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}, {'columns': ['city', 'obs_date']}]
+        indexes=[
+            {'columns': ['station_code', 'obs_date'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}, {'columns': ['city', 'obs_date']}
+        ]
     )
 }}
 -- Daily concentrations per station and natural day (hours ending 01:00..24:00, local time),

@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['station_code', 'observed_at', 'pollutant'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['station_code', 'observed_at', 'pollutant'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- Real-time (hourly) IAQI per station-hour and pollutant, long format.

@@ -11,6 +11,7 @@
         unique_key=['station_code', 'observed_at'],
         incremental_strategy='delete+insert',
         indexes=[
+            {'columns': ['station_code', 'observed_at'], 'unique': True},
             {'columns': ['raw_batch_watermark']},
             {'columns': ['station_code', 'obs_date']},
             {'columns': ['obs_date']}

@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['station_code', 'observed_at', 'batch_id'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['station_code', 'observed_at', 'batch_id'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- 站点小时数据版本史: every published version of every station-hour (real-time, re-sent,

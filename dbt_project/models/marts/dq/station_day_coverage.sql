@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['station_code', 'day'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['station_code', 'day'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- 站点日数据覆盖: expected vs present vs valid station-hours per station and natural day, for every

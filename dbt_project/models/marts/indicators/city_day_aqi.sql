@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['city', 'obs_date'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['city', 'obs_date'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- 城市日AQI: daily AQI per city and natural day (mean of its stations' valid daily values),

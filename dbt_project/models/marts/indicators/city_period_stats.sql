@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['city', 'basis', 'events_excluded', 'period_type', 'period_start'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['city', 'basis', 'events_excluded', 'period_type', 'period_start'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- 城市时段统计: period statistics per city (week, 旬, month, quarter, year, year to date), under

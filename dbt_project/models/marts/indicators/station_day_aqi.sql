@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['station_code', 'obs_date'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['station_code', 'obs_date'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- 站点日AQI: daily AQI per station and natural day,

@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key=['station_code', 'observed_at'],
         incremental_strategy='delete+insert',
-        indexes=[{'columns': ['raw_batch_watermark']}]
+        indexes=[
+            {'columns': ['station_code', 'observed_at'], 'unique': True},
+            {'columns': ['raw_batch_watermark']}
+        ]
     )
 }}
 -- 站点小时实时AQI: real-time AQI per station-hour, with IAQI per pollutant, primary pollutant,
