@@ -16,6 +16,7 @@ from ingest.migrate import migrate
 
 MART_TABLES = (
     "marts.station_hour_aqi",
+    "marts.city_hour_aqi",
     "marts.station_day_aqi",
     "marts.city_day_aqi",
     "marts.city_period_stats",

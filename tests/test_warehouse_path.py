@@ -302,6 +302,7 @@ def test_hours_without_a_file_are_recorded_as_gaps_and_resolved_by_a_late_file(
 
 INCREMENTAL_MARTS = (
     "marts.station_hour_aqi",
+    "marts.city_hour_aqi",
     "marts.station_day_aqi",
     "marts.city_day_aqi",
     "marts.station_day_coverage",

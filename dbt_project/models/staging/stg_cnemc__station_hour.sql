@@ -14,7 +14,8 @@
             {'columns': ['station_code', 'observed_at'], 'unique': True},
             {'columns': ['raw_batch_watermark']},
             {'columns': ['station_code', 'obs_date']},
-            {'columns': ['obs_date']}
+            {'columns': ['obs_date']},
+            {'columns': ['observed_at']}
         ]
     )
 }}
