@@ -58,22 +58,29 @@ def summary(url: str) -> str:
                 else "missing"
             )
             lines.append(f"mart {table}: {count} rows")
-        v = conn.execute(
+        runs = conn.execute(
             sa.text(
-                "select run_id, success, evaluated_expectations, successful_expectations, report_path"
-                " from dq.validation_run order by run_at desc limit 1"
+                "select distinct on (v.suite) v.suite, v.run_id, v.report_path,"
+                " count(*) filter (where not r.success and r.severity = 'critical') as critical,"
+                " count(*) filter (where not r.success and r.severity <> 'critical') as warnings,"
+                " count(r.*) as evaluated"
+                " from dq.validation_run v left join dq.expectation_result r using (run_id)"
+                " group by v.suite, v.run_id, v.report_path, v.run_at"
+                " order by v.suite, v.run_at desc"
             )
-        ).first()
-        if v is None:
+        ).all()
+        if not runs:
             lines.append("validation: none recorded")
-        else:
+        for run in runs:
             verdict = (
-                "all expectations passed"
-                if v[1]
-                else f"{v[2] - v[3]} of {v[2]} expectations failed"
+                f"FAILED: {run.critical} critical expectation(s) failed"
+                if run.critical
+                else f"passed, {run.warnings} warning(s)"
+                if run.warnings
+                else "passed"
             )
-            lines.append(f"validation {v[0]}: {verdict}")
-            lines.append(f"data-quality report: {v[4]}")
+            lines.append(f"validation {run.suite}: {verdict} of {run.evaluated} (run {run.run_id})")
+            lines.append(f"  data-quality report: {run.report_path}")
     engine.dispose()
     return "\n".join(lines)
 
