@@ -71,7 +71,8 @@ in_period as (
     where not (e.events_excluded and d.is_exceptional_event_day)
 ),
 
-aggregated as (
+-- materialized: each step's expressions are computed once, not re-expanded downstream
+aggregated as materialized (
     select
         city,
         basis,
@@ -114,7 +115,19 @@ limit_phases as (
     group by standard, phase, effective_from, effective_to
 ),
 
-statistics as (
+percentiles as materialized (
+    select
+        a.*,
+        {{ hj663_percentile('a.so2_24h_sorted', 0.98) }} as so2_p98_exact,
+        {{ hj663_percentile('a.no2_24h_sorted', 0.98) }} as no2_p98_exact,
+        {{ hj663_percentile('a.pm10_24h_sorted', 0.95) }} as pm10_p95_exact,
+        {{ hj663_percentile('a.pm2_5_24h_sorted', 0.95) }} as pm2_5_p95_exact,
+        {{ hj663_percentile('a.co_24h_sorted', 0.95) }} as co_p95_exact,
+        {{ hj663_percentile('a.o3_mda8_sorted', 0.90) }} as o3_mda8_p90_exact
+    from aggregated as a
+),
+
+statistics as materialized (
     select
         a.*,
         {{ round_half_even('a.so2_24h_mean_exact', 0) }} as so2_mean,
@@ -122,12 +135,12 @@ statistics as (
         {{ round_half_even('a.pm10_24h_mean_exact', 0) }} as pm10_mean,
         {{ round_half_even('a.pm2_5_24h_mean_exact', 0) }} as pm2_5_mean,
         {{ round_half_even('a.co_24h_mean_exact', 1) }} as co_mean,
-        {{ round_half_even(hj663_percentile('a.so2_24h_sorted', 0.98), 0) }} as so2_p98,
-        {{ round_half_even(hj663_percentile('a.no2_24h_sorted', 0.98), 0) }} as no2_p98,
-        {{ round_half_even(hj663_percentile('a.pm10_24h_sorted', 0.95), 0) }} as pm10_p95,
-        {{ round_half_even(hj663_percentile('a.pm2_5_24h_sorted', 0.95), 0) }} as pm2_5_p95,
-        {{ round_half_even(hj663_percentile('a.co_24h_sorted', 0.95), 1) }} as co_p95,
-        {{ round_half_even(hj663_percentile('a.o3_mda8_sorted', 0.90), 0) }} as o3_mda8_p90,
+        {{ round_half_even('a.so2_p98_exact', 0) }} as so2_p98,
+        {{ round_half_even('a.no2_p98_exact', 0) }} as no2_p98,
+        {{ round_half_even('a.pm10_p95_exact', 0) }} as pm10_p95,
+        {{ round_half_even('a.pm2_5_p95_exact', 0) }} as pm2_5_p95,
+        {{ round_half_even('a.co_p95_exact', 1) }} as co_p95,
+        {{ round_half_even('a.o3_mda8_p90_exact', 0) }} as o3_mda8_p90,
         case
             when a.basis = 'in_force'
                 then (
@@ -139,10 +152,10 @@ statistics as (
                 where rs.rule_set = a.basis
             )
         end as limits_standard
-    from aggregated as a
+    from percentiles as a
 ),
 
-with_limits as (
+with_limits as materialized (
     select
         s.*,
         lp.phase as limits_phase,
@@ -162,7 +175,7 @@ with_limits as (
     ) as lp on true
 ),
 
-composite as (
+composite as materialized (
     select
         *,
         {{ round_half_even('so2_mean / so2_annual', 2) }} as ci_so2,
