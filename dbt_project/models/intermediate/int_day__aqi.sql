@@ -196,20 +196,16 @@ select
     p.aqi_available,
     p.indicators_missing,
     p.above_top_breakpoint,
-    case
-        when p.aqi_available is null then null
-        when days.basis_rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100 then null
-        else p.aqi_available
-    end as aqi,
+    {{ published_aqi('days.basis_rule_set', 'p.indicators_missing', 'p.aqi_available') }} as aqi,
     case
         when p.aqi_available is null then 'no_valid_data'
-        when days.basis_rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100
+        when {{ is_na_by_s5_3_1('days.basis_rule_set', 'p.indicators_missing', 'p.aqi_available') }}
             then 'na_missing_indicator'
         when p.indicators_missing > 0 then 'published_missing_indicator'
         else 'published'
     end as aqi_status,
     case
-        when days.basis_rule_set = 'HJ633-2026' and p.indicators_missing > 0 and p.aqi_available <= 100 then null
+        when {{ is_na_by_s5_3_1('days.basis_rule_set', 'p.indicators_missing', 'p.aqi_available') }} then null
         else pp.primary_pollutant
     end as primary_pollutant
 from days

@@ -70,11 +70,7 @@ select
     scored.status,
     scored.published_conc,
     scored.conc,
-    case
-        when scored.pollutant = 'so2' and scored.conc > 800 and scored.rule_set = 'HJ633-2026' then 200
-        when scored.pollutant = 'so2' and scored.conc > 800 then s24.iaqi
-        else scored.iaqi
-    end as iaqi,
+    {{ so2_1h_iaqi('scored.pollutant', 'scored.conc', 'scored.rule_set', 'scored.iaqi', 's24.iaqi') }} as iaqi,
     scored.above_top_breakpoint and scored.pollutant <> 'so2' as above_top_breakpoint,
     case
         when scored.pollutant = 'so2' and scored.conc > 800 and scored.rule_set = 'HJ633-2026'

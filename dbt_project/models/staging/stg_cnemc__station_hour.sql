@@ -23,26 +23,7 @@
 -- run (all their versions are read again, so the precedence below sees the whole history).
 with
 
-{% if is_incremental() %}
-    changed_keys as (
-        select distinct
-            station_code,
-            observed_at
-        from {{ source('cnemc', 'station_hour_publication') }}
-        where batch_id > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
-    ),
-
-    source as (
-        select r.*
-        from {{ source('cnemc', 'station_hour_publication') }} as r
-        inner join changed_keys as k
-            on r.station_code = k.station_code and r.observed_at = k.observed_at
-    ),
-{% else %}
-    source as (
-        select * from {{ source('cnemc', 'station_hour_publication') }}
-    ),
-{% endif %}
+{{ station_hour_versions_since_last_run() }}
 
 latest as (
     select distinct on (station_code, observed_at)
@@ -90,7 +71,7 @@ renamed as (
             end as {{ name }}_status,
         {% endfor %}
         coalesce(nullif(aqi, ''), 'NA') as published_aqi_text,
-        (select coalesce(max(w.batch_id), 0) from {{ source('cnemc', 'station_hour_publication') }} as w)
+        {{ raw_station_watermark() }}
             as raw_batch_watermark
     from latest
 ),

@@ -15,27 +15,7 @@
 -- infinity). Precedence (as in staging): audited over real-time, then the later load.
 with
 
-{% if is_incremental() %}
-    -- only the station-hours that received a version since the last run (all their versions)
-    changed_keys as (
-        select distinct
-            station_code,
-            observed_at
-        from {{ source('cnemc', 'station_hour_publication') }}
-        where batch_id > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
-    ),
-
-    source as (
-        select r.*
-        from {{ source('cnemc', 'station_hour_publication') }} as r
-        inner join changed_keys as k
-            on r.station_code = k.station_code and r.observed_at = k.observed_at
-    ),
-{% else %}
-    source as (
-        select * from {{ source('cnemc', 'station_hour_publication') }}
-    ),
-{% endif %}
+{{ station_hour_versions_since_last_run() }}
 
 -- the few station-hours published more than once: only they need the precedence logic
 revised_hours as (
@@ -134,6 +114,6 @@ select
     batch_id,
     source_file,
     line_number,
-    (select coalesce(max(w.batch_id), 0) from {{ source('cnemc', 'station_hour_publication') }} as w)
+    {{ raw_station_watermark() }}
         as raw_batch_watermark
 from timed

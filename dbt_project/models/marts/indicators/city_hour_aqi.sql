@@ -86,11 +86,7 @@ scored as (
         s.pollutant,
         s.conc,
         s.not_monitored,
-        case
-            when s.pollutant = 'so2' and s.conc > 800 and s.rule_set = 'HJ633-2026' then 200
-            when s.pollutant = 'so2' and s.conc > 800 then d.iaqi
-            else s.iaqi
-        end as iaqi,
+        {{ so2_1h_iaqi('s.pollutant', 's.conc', 's.rule_set', 's.iaqi', 'd.iaqi') }} as iaqi,
         s.above_top_breakpoint and s.pollutant <> 'so2' as above_top_breakpoint
     from scored_raw as s
     left join scored_so2_24h as d
@@ -139,10 +135,7 @@ published as (
             c.{{ pol }}_1h,
             c.{{ pol }}_stations,
         {% endfor %}
-        case
-            when c.rule_set = 'HJ633-2026' and p.pollutants_missing > 0 and p.aqi_available <= 100 then null
-            else p.aqi_available
-        end as aqi
+        {{ published_aqi('c.rule_set', 'p.pollutants_missing', 'p.aqi_available') }} as aqi
     from per_hour as p
     inner join city_hours as c on p.city = c.city and p.observed_at = c.observed_at
 )

@@ -52,21 +52,10 @@ published_rule as (
     select
         per_hour.*,
         hours.rule_set,
-        case
-            when per_hour.aqi_available is null then null
-            when
-                hours.rule_set = 'HJ633-2026'
-                and per_hour.pollutants_missing > 0
-                and per_hour.aqi_available <= 100
-                then null
-            else per_hour.aqi_available
-        end as aqi,
+        {{ published_aqi('hours.rule_set', 'per_hour.pollutants_missing', 'per_hour.aqi_available') }} as aqi,
         case
             when per_hour.aqi_available is null then 'no_data'
-            when
-                hours.rule_set = 'HJ633-2026'
-                and per_hour.pollutants_missing > 0
-                and per_hour.aqi_available <= 100
+            when {{ is_na_by_s5_3_1('hours.rule_set', 'per_hour.pollutants_missing', 'per_hour.aqi_available') }}
                 then 'na_missing_pollutant'
             when per_hour.pollutants_missing > 0 then 'published_missing_pollutant'
             else 'published'
