@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from expectations.gx_run import ExpectationOutcome, sqlalchemy_url, validate
+from expectations.load_audit import load_audit_html
 from expectations.persist import persist_run
 from expectations.report import render_html, station_coverage, write_report
 from expectations.suite import SuiteSpec, load_suite
@@ -103,6 +104,7 @@ def run_checkpoint(
             coverage_error=coverage_error,
             valid_threshold=threshold,
             generated_at=now,
+            extra_html=load_audit_html(engine, window) if suite.load_audit_section else "",
         )
         report_path = write_report(Path(report_dir), run_id, html_text).resolve()
         persist_run(

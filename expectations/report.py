@@ -171,6 +171,7 @@ def render_html(
     coverage_error: str | None,
     valid_threshold: int,
     generated_at: datetime,
+    extra_html: str = "",
 ) -> str:
     """The whole report as one HTML string."""
     failed_critical = sum(1 for o in outcomes if not o.success and o.spec.severity == "critical")
@@ -230,6 +231,7 @@ days with valid_hours &lt; {valid_threshold}</th></tr></thead>
 
 <h2>站点覆盖率 Station coverage</h2>
 {coverage_block}
+{extra_html}
 
 <footer>本报告为自包含离线文件，不引用任何外部资源。
 Self-contained offline report: inline styles only, no scripts, no external resources.</footer>

@@ -51,6 +51,8 @@ class SuiteSpec:
     expectations: tuple[ExpectationSpec, ...]
     # the report's per-station coverage table (station_code, day, present/expected/valid hours)
     station_coverage_section: bool = True
+    # the report's load sections: reconciliation per source, feed gaps, quarantined records
+    load_audit_section: bool = False
 
     @property
     def schema(self) -> str:
@@ -100,4 +102,5 @@ def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
         description=doc.get("description", ""),
         expectations=tuple(specs),
         station_coverage_section=bool(doc.get("station_coverage_section", True)),
+        load_audit_section=bool(doc.get("load_audit_section", False)),
     )
