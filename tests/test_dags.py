@@ -128,6 +128,9 @@ def test_main_command_end_to_end_and_rerun_is_idempotent(
     report = Path(stdout.split("data-quality report:")[1].split()[0])
     html = report.read_text(encoding="utf-8")
     assert "数据质量报告" in html and "https://" not in html and "http://" not in html
+    # the auditors see every quarantined record and the feed gaps, with the queries behind them
+    assert f"Quarantined records ({first['quarantine.rejected_record']})" in html
+    assert "Feed gaps (" in html and "select source, expected_hour_end" in html
 
     run_main()
     assert state() == first
