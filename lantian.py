@@ -105,6 +105,9 @@ def cmd_run(args: argparse.Namespace) -> None:
         say(f"generating the sample inbox from config/city_profile.yaml into {inbox}")
         run([python, "-m", "ingest.sample", "--profile", "config/city_profile.yaml",
              "--out", str(inbox)], env)  # fmt: skip
+        say("generating the bureau workbooks (xlsx, every form) into the same inbox")
+        run([python, "-m", "ingest.sample_forms", "--profile", "config/city_profile.yaml",
+             "--out", str(inbox)], env, capture=True)  # fmt: skip
     env["LANTIAN_INBOX"] = str(inbox)
     if not env.get("WAREHOUSE_URL"):
         env["WAREHOUSE_URL"] = run([python, "-m", "ingest", "url"], env, capture=True).strip()
@@ -124,7 +127,22 @@ def cmd_run(args: argparse.Namespace) -> None:
     conf = json.dumps({"interval_start": start, "interval_end": end})
     say("Airflow: lantian_station_ingest (loads every inbox file of the interval)")
     run([str(BIN / "airflow"), "dags", "test", "lantian_station_ingest", logical, "-c", conf], env)
-    say("Airflow: lantian_transform (dbt build, then the GX coverage checkpoint)")
+    if (inbox / "forms").is_dir():
+        say("Airflow: lantian_forms_ingest (every bureau workbook of the inbox)")
+        forms_conf = json.dumps({"load_all": True})
+        run(
+            [
+                str(BIN / "airflow"),
+                "dags",
+                "test",
+                "lantian_forms_ingest",
+                logical,
+                "-c",
+                forms_conf,
+            ],
+            env,
+        )
+    say("Airflow: lantian_transform (dbt below the marts, GX gate, marts, GX coverage)")
     run([str(BIN / "airflow"), "dags", "test", "lantian_transform", logical], env)
     say("summary")
     print(run([python, "-m", "ingest", "summary"], env, capture=True), flush=True)

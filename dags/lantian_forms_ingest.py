@@ -1,0 +1,47 @@
+"""Airflow DAG ``lantian_forms_ingest``: load the bureau workbooks (委办局报表) of the inbox.
+
+Thin by design: scheduling and parameters here, the work in ``ingest.forms_pipeline``. Daily at
+00:00 Asia/Shanghai (CronDataIntervalTimetable): a run loads every workbook under
+``<inbox>/forms/`` (and ``revisions/forms/``) that had arrived (file modified) before the end of
+its day and is not loaded yet, so a missed day is caught up by the next run and no workbook is
+loaded twice (path + SHA-256). The manual-run param ``load_all`` loads every workbook of the
+inbox now, whatever its arrival time. A broken workbook fails the task after the others are
+loaded; its feedback report (``<state>/reports/forms/``) tells the bureau what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import DAG, Asset, Param, get_current_context, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+FORMS_RAW = Asset("lantian://warehouse/raw/form_record")
+
+with DAG(
+    dag_id="lantian_forms_ingest",
+    description="委办局报表入库 / load bureau spreadsheets into raw.form_record",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="Asia/Shanghai"),
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    catchup=False,
+    max_active_runs=1,
+    params={
+        "load_all": Param(
+            False,
+            type="boolean",
+            description="load every workbook in the inbox, whatever its arrival time (manual runs)",
+        ),
+    },
+    tags=["lantian", "ingest", "forms"],
+):
+
+    @task(outlets=[FORMS_RAW])
+    def load_bureau_workbooks() -> dict[str, object]:
+        from ingest.forms_pipeline import load_forms
+
+        context = get_current_context()
+        run = context["dag_run"]
+        arrived_before = None if context["params"].get("load_all") else context["data_interval_end"]
+        return load_forms(arrived_before, loaded_by=f"{run.dag_id}/{run.run_id}")
+
+    load_bureau_workbooks()

@@ -1,0 +1,106 @@
+"""Airflow DAG ``lantian_forms_ingest``: it imports cleanly, and a real ``airflow dags test`` run
+loads the generated bureau workbooks into a fresh database (as ``lantian.py run`` would)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ingest import warehouse
+from ingest.sample_forms import generate_forms
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PROFILE = REPO / "config" / "city_profile.yaml"
+
+
+def airflow_env(state: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "LANTIAN_STATE": str(state),
+            "AIRFLOW_HOME": str(state / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{state / 'airflow' / 'airflow.db'}",
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            **extra,
+        }
+    )
+    (state / "airflow").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def test_forms_dag_imports_with_a_daily_shanghai_timetable(tmp_path: Path) -> None:
+    code = (
+        "import json; from airflow.dag_processing.dagbag import DagBag;"
+        "b = DagBag(); d = b.dags['lantian_forms_ingest'];"
+        "t = d.timetable; task = d.get_task('load_bureau_workbooks');"
+        "print(json.dumps({'errors': {k: str(v) for k, v in b.import_errors.items()},"
+        " 'timetable': type(t).__name__, 'cron': t._expression, 'tz': str(t._timezone),"
+        " 'tasks': [x.task_id for x in d.tasks], 'outlets': [o.uri for o in task.outlets],"
+        " 'params': sorted(d.params.keys())}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result == {
+        "errors": {},
+        "timetable": "CronDataIntervalTimetable",
+        "cron": "0 0 * * *",
+        "tz": "Asia/Shanghai",
+        "tasks": ["load_bureau_workbooks"],
+        "outlets": ["lantian://warehouse/raw/form_record"],
+        "params": ["load_all"],
+    }
+
+
+@pytest.mark.slow
+def test_manual_run_loads_every_workbook_of_the_inbox(
+    make_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    url = make_database("forms_dag")
+    inbox = tmp_path / "inbox"
+    sample = generate_forms(PROFILE, inbox, 20260301, dt.date(2026, 3, 15))
+    env = airflow_env(tmp_path / "state", WAREHOUSE_URL=url, LANTIAN_INBOX=str(inbox))
+    migrated = subprocess.run(
+        [str(BIN / "airflow"), "db", "migrate"], env=env, capture_output=True, text=True
+    )
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    logical = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    command = [str(BIN / "airflow"), "dags", "test", "lantian_forms_ingest", logical]
+    proc = subprocess.run(
+        [*command, "-c", json.dumps({"load_all": True})],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    engine = warehouse.engine(url)
+    with engine.connect() as conn:
+        batches = conn.execute(
+            sa.text(
+                "select count(*), sum(records_in), sum(records_loaded), count(distinct loaded_by)"
+                " from audit.load_batch where source like 'form:%' and status = 'loaded'"
+            )
+        ).one()
+        failed = conn.execute(
+            sa.text("select count(*) from audit.load_batch where status <> 'loaded'")
+        ).scalar_one()
+    engine.dispose()
+    assert failed == 0
+    assert batches[0] == len(sample.workbooks)
+    assert batches[1] == sum(w.rows_in for w in sample.workbooks)
+    assert batches[2] == sum(w.loaded for w in sample.workbooks)
+    assert (tmp_path / "state" / "reports" / "forms" / "key_task").is_dir()
