@@ -105,6 +105,9 @@ def cmd_run(args: argparse.Namespace) -> None:
         say(f"generating the sample inbox from config/city_profile.yaml into {inbox}")
         run([python, "-m", "ingest.sample", "--profile", "config/city_profile.yaml",
              "--out", str(inbox)], env)  # fmt: skip
+        say("generating HJ 212 packet logs (CEMS outlets, dust monitors) into the same inbox")
+        run([python, "-m", "ingest.sample_hj212", "--profile", "config/city_profile.yaml",
+             "--out", str(inbox)], env, capture=True)  # fmt: skip
         say("generating the bureau workbooks (xlsx, every form) into the same inbox")
         run([python, "-m", "ingest.sample_forms", "--profile", "config/city_profile.yaml",
              "--out", str(inbox)], env, capture=True)  # fmt: skip
@@ -127,6 +130,22 @@ def cmd_run(args: argparse.Namespace) -> None:
     conf = json.dumps({"interval_start": start, "interval_end": end})
     say("Airflow: lantian_station_ingest (loads every inbox file of the interval)")
     run([str(BIN / "airflow"), "dags", "test", "lantian_station_ingest", logical, "-c", conf], env)
+    if (inbox / "hj212").is_dir():
+        say("Airflow: lantian_hj212_ingest (packet logs of the interval, plus its closing hour)")
+        closing = dt.datetime.fromisoformat(end) + dt.timedelta(hours=1)
+        hj212_conf = json.dumps({"interval_start": start, "interval_end": closing.isoformat()})
+        run(
+            [
+                str(BIN / "airflow"),
+                "dags",
+                "test",
+                "lantian_hj212_ingest",
+                logical,
+                "-c",
+                hj212_conf,
+            ],
+            env,
+        )
     if (inbox / "forms").is_dir():
         say("Airflow: lantian_forms_ingest (every bureau workbook of the inbox)")
         forms_conf = json.dumps({"load_all": True})

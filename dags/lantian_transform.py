@@ -16,6 +16,7 @@ from airflow.sdk import DAG, Asset, get_current_context, task
 
 STATION_RAW = Asset("lantian://warehouse/raw/station_hour_publication")
 FORMS_RAW = Asset("lantian://warehouse/raw/form_record")
+HJ212_RAW = Asset("lantian://warehouse/raw/hj212_packet")
 MARTS = Asset("lantian://warehouse/marts/indicators")
 
 
@@ -27,7 +28,7 @@ def _run_id(step: str) -> str:
 with DAG(
     dag_id="lantian_transform",
     description="dbt 构建指标集市并做数据质量校验 / build marts with dbt, validate with GX",
-    schedule=(STATION_RAW | FORMS_RAW),
+    schedule=(STATION_RAW | FORMS_RAW | HJ212_RAW),
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
