@@ -25,6 +25,7 @@ MART_TABLES = (
     "marts.city_target_progress",
     "marts.station_day_coverage",
     "marts.station_hour_version",
+    "marts.cems_outlet_hour",
 )
 
 
