@@ -36,18 +36,11 @@ with DAG(
     @task(outlets=[HJ212_RAW])
     def load_hj212_packets() -> dict[str, object]:
         from ingest.hj212_pipeline import load_hj212_interval
+        from ingest.pipeline import run_interval
 
         context = get_current_context()
-        params = context["params"]
-        start = (
-            dt.datetime.fromisoformat(params["interval_start"])
-            if params.get("interval_start")
-            else context["data_interval_start"]
-        )
-        end = (
-            dt.datetime.fromisoformat(params["interval_end"])
-            if params.get("interval_end")
-            else context["data_interval_end"]
+        start, end = run_interval(
+            context["params"], context["data_interval_start"], context["data_interval_end"]
         )
         run = context["dag_run"]
         return load_hj212_interval(start, end, loaded_by=f"{run.dag_id}/{run.run_id}")

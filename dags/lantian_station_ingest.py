@@ -40,19 +40,11 @@ with DAG(
 
     @task(outlets=[STATION_RAW])
     def load_station_files() -> dict[str, object]:
-        from ingest.pipeline import load_station_interval
+        from ingest.pipeline import load_station_interval, run_interval
 
         context = get_current_context()
-        params = context["params"]
-        start = (
-            dt.datetime.fromisoformat(params["interval_start"])
-            if params.get("interval_start")
-            else context["data_interval_start"]
-        )
-        end = (
-            dt.datetime.fromisoformat(params["interval_end"])
-            if params.get("interval_end")
-            else context["data_interval_end"]
+        start, end = run_interval(
+            context["params"], context["data_interval_start"], context["data_interval_end"]
         )
         run = context["dag_run"]
         return load_station_interval(start, end, loaded_by=f"{run.dag_id}/{run.run_id}")

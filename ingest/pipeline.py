@@ -19,6 +19,19 @@ class StepFailed(RuntimeError):
     """A pipeline step failed; the message says which and why."""
 
 
+def run_interval(
+    params: dict[str, object], data_interval_start: dt.datetime, data_interval_end: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """The interval a run loads: its data interval, or the ISO ``interval_start``/``interval_end``
+    params of a manual run or backfill (so a year loads in one run)."""
+    start = params.get("interval_start")
+    end = params.get("interval_end")
+    return (
+        dt.datetime.fromisoformat(str(start)) if start else data_interval_start,
+        dt.datetime.fromisoformat(str(end)) if end else data_interval_end,
+    )
+
+
 def inbox_dir() -> Path:
     """``LANTIAN_INBOX``, default ``<state>/sample_inbox`` (the generated sample)."""
     return Path(os.environ.get("LANTIAN_INBOX", warehouse.state_dir() / "sample_inbox")).resolve()

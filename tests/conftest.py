@@ -8,6 +8,7 @@ it at the end. Database names carry the process id, so parallel sessions never c
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -95,3 +96,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("Lantian measurements")
         for line in REPORT_LINES:
             terminalreporter.write_line(line)
+
+
+def airflow_env(state: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "LANTIAN_STATE": str(state),
+            "AIRFLOW_HOME": str(state / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{state / 'airflow' / 'airflow.db'}",
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+            **extra,
+        }
+    )
+    (state / "airflow").mkdir(parents=True, exist_ok=True)
+    return env

@@ -7,7 +7,6 @@ folder), exactly as ``lantian.py run`` does.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,26 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from ingest import warehouse
-from tests.conftest import REPO
+from tests.conftest import REPO, airflow_env
 
 BIN = Path(sys.executable).parent
-
-
-def airflow_env(state: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "LANTIAN_STATE": str(state),
-            "AIRFLOW_HOME": str(state / "airflow"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{state / 'airflow' / 'airflow.db'}",
-            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-            **extra,
-        }
-    )
-    (state / "airflow").mkdir(parents=True, exist_ok=True)
-    return env
 
 
 def test_dag_files_import_without_errors(tmp_path: Path) -> None:

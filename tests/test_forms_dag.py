@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,27 +15,10 @@ import sqlalchemy as sa
 
 from ingest import warehouse
 from ingest.sample_forms import generate_forms
+from tests.conftest import REPO, airflow_env
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PROFILE = REPO / "config" / "city_profile.yaml"
-
-
-def airflow_env(state: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "LANTIAN_STATE": str(state),
-            "AIRFLOW_HOME": str(state / "airflow"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{state / 'airflow' / 'airflow.db'}",
-            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-            **extra,
-        }
-    )
-    (state / "airflow").mkdir(parents=True, exist_ok=True)
-    return env
 
 
 def test_forms_dag_imports_with_a_daily_shanghai_timetable(tmp_path: Path) -> None:
