@@ -37,15 +37,36 @@ RAW_COLUMNS = (
     "aqi",
     *ns.VALUE_COLUMNS,
 )
-FEED_FOLDER = "national_station"
-# Where each version of an hour's file is found under the inbox, in the order they are loaded:
-# the real-time publication, re-sends of it, and the audited values published the next month.
-# Files under audited/ are stage 'audited', the others 'realtime' (see publication_stage).
-VERSION_FOLDERS = (
-    Path(FEED_FOLDER),
-    Path("revisions") / FEED_FOLDER,
-    Path("audited") / FEED_FOLDER,
-)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """An hourly station feed in the national publication's CSV layout.
+
+    ``folder`` is its inbox folder; ``source`` names its batches and gaps in ``audit``;
+    ``network`` is what staging calls the stations it carries (national-control stations make the
+    city figures; county stations make the county figures).
+    """
+
+    folder: str
+    source: str
+    network: str
+
+    @property
+    def version_folders(self) -> tuple[Path, ...]:
+        """Where each version of an hour's file is found under the inbox, in load order: the
+        real-time publication, re-sends of it, and the audited values published the next month.
+        Files under audited/ are stage 'audited', the others 'realtime' (see publication_stage)."""
+        return (Path(self.folder), Path("revisions") / self.folder, Path("audited") / self.folder)
+
+
+# 全国城市空气质量实时发布平台: the national-control (国控) stations
+NATIONAL = Feed("national_station", ns.SOURCE, "national")
+# 县(市、区)空气自动监测站: the province's county stations, published in the same CSV layout
+COUNTY = Feed("county_station", "county_station_hourly", "county")
+FEEDS = (NATIONAL, COUNTY)
+FEED_FOLDER = NATIONAL.folder
+VERSION_FOLDERS = NATIONAL.version_folders
 
 
 class LoadFailed(RuntimeError):
@@ -90,16 +111,16 @@ class IntervalResult:
 
 
 def files_in_interval(
-    inbox: Path, start: dt.datetime, end: dt.datetime
+    inbox: Path, start: dt.datetime, end: dt.datetime, feed: Feed = NATIONAL
 ) -> tuple[list[Path], list[dt.datetime]]:
     """Hourly files whose hour (start-end, hour-ending naming) lies in [start, end), and gaps.
 
-    Files under ``<inbox>/national_station/`` (and ``revisions/``, ``audited/`` beside it) named
+    Files under ``<inbox>/<feed folder>/`` (e.g. ``national_station/``; and ``revisions/``, ``audited/`` beside it) named
     ``YYYY-MM-DDTHH.csv`` for the hour ENDING at that local time: the file for 07:00-08:00 is
     ``...T08.csv`` and belongs to an interval that contains [07:00, 08:00).
     """
     found: dict[dt.datetime, list[Path]] = {}
-    for relative in VERSION_FOLDERS:
+    for relative in feed.version_folders:
         folder = inbox / relative
         if not folder.is_dir():
             continue
@@ -117,8 +138,11 @@ def files_in_interval(
     return files, missing
 
 
-def record_gaps(engine: sa.Engine, missing: list[dt.datetime], detected_by: str) -> None:
-    """Record hours without a file (once each) and resolve gaps a late file has since filled."""
+def record_gaps(
+    engine: sa.Engine, missing: list[dt.datetime], detected_by: str, feed: Feed = NATIONAL
+) -> None:
+    """Record hours without a file (once each) and resolve gaps a late file of the same feed
+    has since filled."""
     with engine.begin() as conn:
         if missing:
             conn.execute(
@@ -126,18 +150,20 @@ def record_gaps(engine: sa.Engine, missing: list[dt.datetime], detected_by: str)
                     "insert into audit.feed_gap (source, expected_hour_end, detected_by)"
                     " values (:s, :h, :by) on conflict do nothing"
                 ),
-                [{"s": ns.SOURCE, "h": hour, "by": detected_by} for hour in missing],
+                [{"s": feed.source, "h": hour, "by": detected_by} for hour in missing],
             )
         conn.execute(
             sa.text(
                 "update audit.feed_gap g set resolved_by_batch = ("
                 "  select min(r.batch_id) from raw.station_hour_publication r"
+                "  join audit.load_batch b on b.batch_id = r.batch_id and b.source = g.source"
                 "  where r.observed_at = g.expected_hour_end)"
                 " where g.source = :s and g.resolved_by_batch is null and exists ("
                 "  select 1 from raw.station_hour_publication r"
+                "  join audit.load_batch b on b.batch_id = r.batch_id and b.source = g.source"
                 "  where r.observed_at = g.expected_hour_end)"
             ),
-            {"s": ns.SOURCE},
+            {"s": feed.source},
         )
 
 
@@ -161,13 +187,15 @@ def load_interval(
     start: dt.datetime,
     end: dt.datetime,
     loaded_by: str = "cli",
+    feed: Feed = NATIONAL,
 ) -> IntervalResult:
-    """Load every station file of [start, end). Raises LoadFailed after loading the rest."""
-    files, missing = files_in_interval(inbox, start, end)
+    """Load every file of one station feed of [start, end). Raises LoadFailed after loading the
+    rest."""
+    files, missing = files_in_interval(inbox, start, end, feed)
     result = IntervalResult(start, end, missing_hours=missing)
     for path in files:
-        result.batches.append(load_file(engine, inbox, path, loaded_by, start, end))
-    record_gaps(engine, missing, loaded_by)
+        result.batches.append(load_file(engine, inbox, path, loaded_by, start, end, feed))
+    record_gaps(engine, missing, loaded_by, feed)
     if result.failed:
         causes = "; ".join(f"{b.source_file}: {b.message}" for b in result.failed)
         raise LoadFailed(f"{len(result.failed)} file(s) failed to load: {causes}")
@@ -181,6 +209,7 @@ def load_file(
     loaded_by: str = "cli",
     interval_start: dt.datetime | None = None,
     interval_end: dt.datetime | None = None,
+    feed: Feed = NATIONAL,
 ) -> BatchResult:
     """Load one file as one batch (or skip it if this exact content is already loaded)."""
     rel = str(path.relative_to(inbox)) if path.is_relative_to(inbox) else str(path)
@@ -197,7 +226,7 @@ def load_file(
                     "select batch_id from audit.load_batch where source = :s and source_file = :f"
                     " and file_sha256 = :h and status = 'loaded'"
                 ),
-                {"s": ns.SOURCE, "f": rel, "h": digest},
+                {"s": feed.source, "f": rel, "h": digest},
             ).scalar()
             if done is not None:
                 return BatchResult(rel, "skipped", done)
@@ -208,7 +237,7 @@ def load_file(
                 " values (:s, :f, :h, :b, :is, :ie, 'running', :by) returning batch_id"
             ),
             {
-                "s": ns.SOURCE,
+                "s": feed.source,
                 "f": rel,
                 "h": digest,
                 "b": len(data) if data is not None else None,
@@ -223,7 +252,7 @@ def load_file(
         parsed = ns.parse(path, data)
         with engine.begin() as conn:
             _copy_records(conn, batch_id, rel, publication_stage(path), parsed.records)
-            _insert_rejects(conn, batch_id, rel, parsed.rejects)
+            _insert_rejects(conn, batch_id, rel, parsed.rejects, feed.source)
             conn.execute(
                 sa.text(
                     "update audit.load_batch set status = 'loaded', records_in = :n,"
@@ -297,7 +326,9 @@ def _copy_records(
     )
 
 
-def _insert_rejects(conn: sa.Connection, batch_id: int, rel: str, rejects: list[ns.Reject]) -> None:
+def _insert_rejects(
+    conn: sa.Connection, batch_id: int, rel: str, rejects: list[ns.Reject], source: str
+) -> None:
     if not rejects:
         return
     conn.execute(
@@ -308,7 +339,7 @@ def _insert_rejects(conn: sa.Connection, batch_id: int, rel: str, rejects: list[
         [
             {
                 "b": batch_id,
-                "s": ns.SOURCE,
+                "s": source,
                 "f": rel,
                 "l": r.line_number,
                 "c": r.column,

@@ -55,22 +55,35 @@ def load_reference() -> dict[str, object]:
 def load_station_interval(
     start: dt.datetime, end: dt.datetime, loaded_by: str = "cli", inbox: Path | None = None
 ) -> dict[str, object]:
-    """Load the station files of [start, end) from the inbox; raise if any file failed."""
+    """Load the station files of [start, end) from the inbox: the national feed, and the county
+    feed when the inbox has its folder (an inbox without one expects no county files, so it
+    records no county gaps); raise if any file failed."""
     engine = warehouse.engine()
     migrate(engine)
-    result = load.load_interval(engine, inbox or inbox_dir(), start, end, loaded_by)
-    engine.dispose()
-    print(result.summary())
+    root = inbox or inbox_dir()
+    feeds = [f for f in load.FEEDS if f is load.NATIONAL or (root / f.folder).is_dir()]
+    results = []
+    try:
+        for feed in feeds:
+            results.append(load.load_interval(engine, root, start, end, loaded_by, feed))
+            print(f"{feed.folder}: {results[-1].summary()}")
+    finally:
+        engine.dispose()
+
+    def total(attr: str) -> int:
+        return sum(r.total(attr) for r in results)
+
     return {
         "interval_start": start.isoformat(),
         "interval_end": end.isoformat(),
-        "batches_loaded": sum(1 for b in result.batches if b.status == "loaded"),
-        "files_unchanged": sum(1 for b in result.batches if b.status == "skipped"),
-        "records_in": result.total("records_in"),
-        "records_loaded": result.total("loaded"),
-        "records_quarantined": result.total("quarantined"),
-        "records_duplicate": result.total("duplicates"),
-        "hours_without_file": len(result.missing_hours),
+        "feeds": [f.folder for f in feeds],
+        "batches_loaded": sum(1 for r in results for b in r.batches if b.status == "loaded"),
+        "files_unchanged": sum(1 for r in results for b in r.batches if b.status == "skipped"),
+        "records_in": total("records_in"),
+        "records_loaded": total("loaded"),
+        "records_quarantined": total("quarantined"),
+        "records_duplicate": total("duplicates"),
+        "hours_without_file": sum(len(r.missing_hours) for r in results),
     }
 
 

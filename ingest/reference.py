@@ -39,8 +39,10 @@ def rows_from_profile(profile: dict[str, Any], path: Path) -> dict[str, list[dic
                 "station_name": s["name"],
                 "city": home["name"],
                 "county": s.get("county"),
+                "network": network,
             }
-            for s in home.get("stations", [])
+            for key, network in (("stations", "national"), ("county_stations", "county"))
+            for s in home.get(key, [])
         ]
         for peer in profile.get("peer_cities", []):
             cities.append(
@@ -52,6 +54,7 @@ def rows_from_profile(profile: dict[str, Any], path: Path) -> dict[str, list[dic
                     "station_name": s["name"],
                     "city": peer["name"],
                     "county": s.get("county"),
+                    "network": "national",
                 }
                 for s in peer.get("stations", [])
             ]

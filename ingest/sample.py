@@ -51,6 +51,7 @@ HEADER = COLUMNS
 COL = {name: i for i, name in enumerate(HEADER)}
 POLLUTANTS = ("pm10", "pm2_5", "o3", "no2", "so2", "co")
 STATION_DIR = "national_station"
+COUNTY_DIR = "county_station"
 REVISION_DIR = "revisions/national_station"
 WARMUP_HOURS = 48  # simulated before start so that the 24h means and the maxima are full
 
@@ -139,6 +140,10 @@ class GenerationSummary:
     faults: list[Fault] = field(default_factory=list)
     not_monitored: dict[str, tuple[str, ...]] = field(default_factory=dict)  # code -> pollutants
     events: list[Fault] = field(default_factory=list)  # sand dust: rows with PM10 > 600
+    county_stations: int = 0
+    county_files: int = 0  # hourly files written to county_station/
+    county_rows: int = 0
+    county_gaps: list[Fault] = field(default_factory=list)  # missing files, absent stations
 
     def of_kind(self, kind: str) -> list[Fault]:
         return [f for f in self.faults if f.kind == kind]
@@ -155,6 +160,8 @@ class GenerationSummary:
             "not monitored: "
             + ", ".join(f"{code} {'/'.join(p)}" for code, p in self.not_monitored.items()),
             "faults: " + ", ".join(f"{k} {n}" for k, n in self.fault_counts.items()),
+            f"county stations {self.county_stations}, files {self.county_files}, "
+            f"rows {self.county_rows}, gaps {len(self.county_gaps)}",
         ]
         for f in [*self.faults, *self.events]:
             where = f.file + (f":{f.line}" if f.line is not None else "")
@@ -188,6 +195,22 @@ def profile_stations(profile: dict[str, Any]) -> list[Station]:
                 )
             )
     return out
+
+
+def profile_county_stations(profile: dict[str, Any]) -> list[Station]:
+    """The home city's county stations (their own feed, not the national publication)."""
+    home = profile["city"]
+    return [
+        Station(
+            code=str(s["code"]),
+            name=str(s["name"]),
+            longitude=str(s["longitude"]),
+            latitude=str(s["latitude"]),
+            city=str(home["name"]),
+            county=s.get("county"),
+        )
+        for s in home.get("county_stations", [])
+    ]
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -630,7 +653,71 @@ def generate(
             if pm10 is not None and pm10 > 600 and code not in corrupted:
                 detail = f"{city_of[code]} PM10 {pm10} (sand dust, above the top breakpoint)"
                 summary.events.append(Fault("sand_dust", rel, first[code], code, "pm10", detail))
+    _write_county_feed(profile, out_dir, seed_i, t0, n, plan, summary)
     return summary
+
+
+def _write_county_feed(
+    profile: dict[str, Any],
+    out_dir: Path,
+    seed: int,
+    t0: dt.datetime,
+    n: int,
+    plan: _Plan,
+    summary: GenerationSummary,
+) -> None:
+    """The county stations' hourly files (``county_station/``, same layout as the national one).
+
+    They are simulated with the same seed, so the regional pollution episodes match the city's,
+    and each county gets its own level (some counties cleaner, some dirtier), so rankings differ.
+    Gaps: a few hours without a file and one station out for 30 hours (two days under 20 valid
+    hours, so those county-days are invalid for that station), listed in ``county_gaps``.
+    """
+    stations = profile_county_stations(profile)
+    if not stations:
+        return
+    home = stations[0].city
+    series = _simulate([(home, stations)], n, random.Random(seed), plan.dust_city, plan.dust_start)
+    rng = random.Random(f"lantian-sample-county:{seed}")
+    for st in stations:
+        level = math.exp(rng.gauss(0.0, 0.18))
+        for p in ("pm10", "pm2_5"):
+            series[st.code][p] = [
+                None if v is None else max(1, round(v * level)) for v in series[st.code][p]
+            ]
+    missing = set(rng.sample(range(WARMUP_HOURS, n), 3))
+    out_station = stations[rng.randrange(len(stations))].code
+    days = (n - WARMUP_HOURS) // 24
+    # from noon of a day (not the first or last): the outage spans parts of two days
+    out_from = WARMUP_HOURS + 24 * rng.randrange(1, max(days - 2, 2)) + 12
+    outage = set(range(out_from, min(out_from + 30, n)))
+    derived = {st.code: _derive(series[st.code], n) for st in stations}
+    folder = out_dir / COUNTY_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    summary.county_stations = len(stations)
+    for i in range(WARMUP_HOURS, n):
+        begin = t0 + dt.timedelta(hours=i)
+        label = begin + dt.timedelta(hours=1)
+        day = begin.date()
+        post = day >= RULE_2026_FROM
+        name = f"{label:%Y-%m-%dT%H}.csv"
+        rel = f"{COUNTY_DIR}/{name}"
+        if i in missing:
+            summary.county_gaps.append(Fault("missing_file", rel))
+            continue
+        timepoint = f"{label:%Y-%m-%dT%H}00" if post else f"{label:%Y-%m-%dT%H}:00:00"
+        lines = [",".join(HEADER)]
+        for st in stations:
+            if st.code == out_station and i in outage:
+                summary.county_gaps.append(Fault("station_absent", rel, station=st.code))
+                continue
+            pub = _publish(
+                st, i, day, post, timepoint, series[st.code], derived[st.code], (), False
+            )
+            lines.append(_csv_line(pub.fields))
+        (folder / name).write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+        summary.county_files += 1
+        summary.county_rows += len(lines) - 1
 
 
 def _at_line(fault: Fault, line: int) -> Fault:

@@ -311,11 +311,13 @@ INCREMENTAL_MARTS = (
 )
 
 
-def snapshot(engine: sa.Engine) -> dict[str, list[tuple]]:
-    """Every mart's rows (without the run watermark, which says when, not what)."""
+def snapshot(
+    engine: sa.Engine, tables: tuple[str, ...] = INCREMENTAL_MARTS
+) -> dict[str, list[tuple]]:
+    """Every table's rows (without the run watermark, which says when, not what)."""
     out = {}
     with engine.connect() as conn:
-        for table in INCREMENTAL_MARTS:
+        for table in tables:
             schema, name = table.split(".")
             columns = [
                 c

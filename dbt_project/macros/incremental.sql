@@ -43,3 +43,38 @@
 {% macro raw_station_watermark() -%}
     (select coalesce(max(w.batch_id), 0) from {{ source('cnemc', 'station_hour_publication') }} as w)
 {%- endmacro %}
+
+{#-
+  pre_hook of incremental models keyed by the reference list (e.g. counties): a row whose key
+  disappears from the reference (a station moved county, a county lost its last station) would
+  never be replaced by delete+insert, so when the reference was reloaded since the table's last
+  run, empty it first; the model then recomputes everything, as a full rebuild would.
+-#}
+{% macro reset_on_reference_change(ref_table='ref_city') -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            (select coalesce(max(r.batch_id), 0) from {{ source('reference', ref_table) }} as r)
+            > (select coalesce(max(t.reference_batch_id), 0) from {{ this }} as t)
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+  pre_hook of int_day__aqi: county days that no longer exist upstream (after a reference
+  reload) are removed, since delete+insert only replaces keys that are still produced.
+-#}
+{% macro delete_vanished_county_days() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as t
+        where
+            t.scope = 'county'
+            and not exists (
+                select 1 from {{ ref('int_county_day__concentration') }} as c
+                where t.entity_code = c.city || '/' || c.county and t.obs_date = c.obs_date
+            )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

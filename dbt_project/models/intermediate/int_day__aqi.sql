@@ -3,13 +3,14 @@
         materialized='incremental',
         unique_key=['scope', 'entity_code', 'obs_date', 'rule_set'],
         incremental_strategy='delete+insert',
+        pre_hook="{{ delete_vanished_county_days() }}",
         indexes=[
             {'columns': ['scope', 'entity_code', 'obs_date', 'rule_set'], 'unique': True},
             {'columns': ['raw_batch_watermark']}
         ]
     )
 }}
--- Daily AQI (日报) for stations and cities, one row per scope/entity/day and rule set: every day
+-- Daily AQI (日报) for stations, cities and counties (entity_code city/county), one row per scope/entity/day and rule set: every day
 -- is scored under BOTH rule sets (is_rule_in_force marks the official one), so a comparison across
 -- 2026-03-01 can be made under one consistent set.
 -- HJ 633-2012: 7 indicators (24h SO2, NO2, CO, PM10, PM2.5; O3 daily max 1h; O3 MDA8);
@@ -72,10 +73,38 @@ city_day as (
     where {{ new_since_last_run() }}
 ),
 
+county_day as (
+    select
+        'county' as scope,
+        city || '/' || county as entity_code,
+        county as entity_name,
+        city,
+        obs_date,
+        rule_set,
+        raw_batch_watermark,
+        so2_24h_exact,
+        no2_24h_exact,
+        co_24h_exact,
+        pm10_24h_exact,
+        pm2_5_24h_exact,
+        o3_8h_exact,
+        o3_1h_max,
+        so2_24h_not_monitored,
+        no2_24h_not_monitored,
+        co_24h_not_monitored,
+        pm10_24h_not_monitored,
+        pm2_5_24h_not_monitored,
+        o3_8h_not_monitored
+    from {{ ref('int_county_day__concentration') }}
+    where {{ new_since_last_run() }}
+),
+
 days_in_force as (
     select * from station_day
     union all
     select * from city_day
+    union all
+    select * from county_day
 ),
 
 days as (

@@ -26,12 +26,19 @@ with
 {{ station_hour_versions_since_last_run() }}
 
 latest as (
-    select distinct on (station_code, observed_at)
-        *,
-        count(*) over (partition by station_code, observed_at) as published_versions
+    select distinct on (source.station_code, source.observed_at)
+        source.*,
+        -- the feed that landed the version: national-control (国控) or county (县控) stations
+        case when batch.source = 'county_station_hourly' then 'county' else 'national' end as network,
+        count(*) over (partition by source.station_code, source.observed_at) as published_versions
     from source
+    left join {{ source('audit', 'load_batch') }} as batch on source.batch_id = batch.batch_id
     -- audited values replace the real-time ones; among versions of one stage the latest load wins
-    order by station_code asc, observed_at asc, (publication_stage = 'audited') desc, batch_id desc
+    order by
+        source.station_code asc,
+        source.observed_at asc,
+        (source.publication_stage = 'audited') desc,
+        source.batch_id desc
 ),
 
 renamed as (
@@ -39,6 +46,7 @@ renamed as (
         station_code,
         position_name as station_name,
         area as city,
+        network,
         observed_at,
         published_versions,
         publication_stage,

@@ -25,6 +25,7 @@ hours as (
     select h.*
     from {{ ref('stg_cnemc__station_hour') }} as h
     inner join affected_hours as a on h.observed_at = a.observed_at
+    where h.network = 'national'  -- HJ 663 city scale: national-control stations only
 ),
 
 city_hours as (
