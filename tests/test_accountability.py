@@ -1,6 +1,6 @@
 """Accountability marts (models/marts/accountability): key-task status as of any date and its
 history, inspections against the cadence and their rectification, accountability cases per
-unit, built with real dbt on real
+unit, the county and department scorecards, and the lineage view, built with real dbt on real
 PostgreSQL from hand-made form rows (raw.form_record / raw.form_submission as the loader writes
 them). Every expected figure is worked out by hand in the comments beside it.
 """
@@ -448,3 +448,92 @@ def test_accountability_cases_per_unit(built: tuple[sa.Engine, dict[str, int]]) 
         (HD_GOV, D(2026, 2, 1)): (HONGDONG, 1, 0, 0, 0, 0, 1, 3, 2),
         (CGJ, D(2026, 1, 1)): (None, 1, 0, 0, 0, 1, 0, 1, 0),
     }
+
+
+def test_county_and_department_scorecards(built: tuple[sa.Engine, dict[str, int]]) -> None:
+    engine, _ = built
+    cards = {
+        (r.as_of_date, r.county): r for r in fetch(engine, "select * from marts.county_scorecard")
+    }
+    # Sundays of the ledger weeks x the two counties (from the leader assignments)
+    assert set(cards) == {(d, c) for d in (D(2026, 1, 11), D(2026, 1, 18)) for c in (HONGDONG, HUOZHOU)}  # fmt: skip
+    hd, hz = cards[(D(2026, 1, 11), HONGDONG)], cards[(D(2026, 1, 11), HUOZHOU)]
+    # 11 Jan, 洪洞县: T2 behind + T3 on schedule (every county's) -> 1 of 2 = 50.0; no finding
+    # yet, no CEMS hour, no county indicator data -> composite = tasks alone
+    assert (hd.tasks, hd.tasks_on_schedule, hd.tasks_behind, hd.tasks_score) == (2, 1, 1, Decimal("50.0"))  # fmt: skip
+    assert (hd.rectification_score, hd.compliance_score, hd.indicators_score) == (None, None, None)
+    assert hd.indicators_null_reason and hd.compliance_null_reason and hd.rectification_null_reason
+    assert (hd.composite_score, hd.components_used) == (Decimal("50.0"), "tasks")
+    # 霍州市: T3 only, on schedule -> 100.0, ranked first of two
+    assert (hz.tasks, hz.composite_score, hz.county_rank, hd.county_rank) == (1, Decimal("100.0"), 1, 2)  # fmt: skip
+    assert hz.counties_ranked == 2
+    hd = cards[(D(2026, 1, 18), HONGDONG)]
+    # 18 Jan, 洪洞县: T2 overdue, T3 behind -> 0.0; findings to date DC-1, DC-2 (12 Jan); due
+    # before 18 Jan: DC-2 only (deadline 15 Jan), rectified late (20 Jan) -> 0 of 1 = 0.0, and on
+    # 18 Jan still open
+    assert (hd.tasks_score, hd.tasks_overdue, hd.findings_to_date, hd.findings_due) == (Decimal("0.0"), 1, 2, 1)  # fmt: skip
+    assert (hd.rectification_score, hd.findings_overdue_open) == (Decimal("0.0"), 1)
+    assert (hd.composite_score, hd.components_used) == (Decimal("0.0"), "tasks, rectification")
+    # 霍州市 on 18 Jan: T3 behind -> 0.0 too: tied, both rank 1
+    assert cards[(D(2026, 1, 18), HUOZHOU)].county_rank == hd.county_rank == 1
+
+    departments = {
+        (r.as_of_date, r.unit): (r.tasks_score, r.rectification_score, r.composite_score, r.unit_rank)
+        for r in fetch(engine, "select * from marts.department_scorecard")
+    }  # fmt: skip
+    # units that are not county governments: 市生态环境局 (leads T1), 市城管局 (DC-3, DC-4)
+    assert departments == {
+        (D(2026, 1, 11), EEB): (Decimal("100.0"), None, Decimal("100.0"), 1),
+        (D(2026, 1, 18), EEB): (Decimal("100.0"), None, Decimal("100.0"), 1),
+        # nothing led, DC-3 is found only on 20 Jan: no component, not ranked
+        (D(2026, 1, 11), CGJ): (None, None, None, None),
+        (D(2026, 1, 18), CGJ): (None, None, None, None),
+    }
+
+
+def test_lineage_lists_the_source_records_of_any_row(
+    built: tuple[sa.Engine, dict[str, int]],
+) -> None:
+    engine, batches = built
+    sources = fetch(
+        engine,
+        "select s.source_table, s.batch_id, r.form_id, r.record_key"
+        " from marts.accountability_source_record s"
+        " join raw.form_record r on r.batch_id = s.batch_id and r.sheet = s.sheet"
+        " and r.row_number = s.source_row"
+        " where s.mart = 'county_scorecard' and s.lineage_key = :k",
+        k=f"2026-01-18|{HONGDONG}",
+    )
+    # the county's tasks on 18 Jan (T2, T3 of the re-sent W03) and its findings so far (DC-1, DC-2)
+    assert {(r.batch_id, r.form_id, r.record_key) for r in sources} == {
+        (batches["w03_resent"], "key_task", "2"),
+        (batches["w03_resent"], "key_task", "3"),
+        (batches["jan_findings"], "inspection", "DC-1"),
+        (batches["jan_findings"], "inspection", "DC-2"),
+    }
+    # every row of every mart has at least one source record
+    for mart in (
+        "key_task_status",
+        "key_task_status_history",
+        "key_task_unit_status",
+        "inspection_finding",
+        "inspection_rectification",
+        "inspection_cadence",
+        "accountability_action",
+        "accountability_unit_summary",
+    ):
+        missing = fetch(
+            engine,
+            f"select count(*) from marts.{mart} m where not exists (select 1 from"
+            " marts.accountability_source_record s where s.mart = :m"
+            " and s.lineage_key = m.lineage_key)",
+            m=mart,
+        )[0][0]
+        assert missing == 0, mart
+    unit = fetch(
+        engine,
+        "select count(*) from marts.accountability_source_record where mart ="
+        " 'accountability_unit_summary' and lineage_key = :k",
+        k=f"{HD_GOV}|2026-01-01",
+    )[0][0]
+    assert unit == 2  # YT-1 and YT-2
