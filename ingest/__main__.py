@@ -30,6 +30,18 @@ MART_TABLES = (
     "marts.station_day_coverage",
     "marts.station_hour_version",
     "marts.cems_outlet_hour",
+    # accountability (issue 6); their lineage view marts.accountability_source_record is not
+    # counted here (a view over every mart row's sources, costly to count)
+    "marts.key_task_status",
+    "marts.key_task_status_history",
+    "marts.key_task_unit_status",
+    "marts.inspection_finding",
+    "marts.inspection_rectification",
+    "marts.inspection_cadence",
+    "marts.accountability_action",
+    "marts.accountability_unit_summary",
+    "marts.county_scorecard",
+    "marts.department_scorecard",
 )
 
 

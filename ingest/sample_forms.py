@@ -1325,7 +1325,9 @@ def gen_dual_substitution(ctx: _Context) -> list[GeneratedWorkbook]:
 
 
 def _tasks(ctx: _Context) -> list[tuple[str, str, str, str, str]]:
-    """(number, category, content, lead unit, supporting units) of the 60 key tasks."""
+    """(number, category, content, lead unit, supporting units) of the 60 key tasks; every
+    fourth task (numbers 2, 6, 10, ...) is led by a county government, so the county scorecard
+    has tasks of its own besides the ones led by 各县（市、区）政府."""
     rng = ctx.fork("tasks")
     tasks = []
     number = 0
@@ -1334,6 +1336,8 @@ def _tasks(ctx: _Context) -> list[tuple[str, str, str, str, str]]:
             number += 1
             lead = rng.choice(UNITS)
             support = "、".join(rng.sample([u for u in UNITS if u != lead], 2))
+            if number % 4 == 2:
+                lead = f"{ctx.counties[(number // 4) % len(ctx.counties)]}人民政府"
             tasks.append(
                 (
                     str(number),
@@ -1346,6 +1350,32 @@ def _tasks(ctx: _Context) -> list[tuple[str, str, str, str, str]]:
     return tasks
 
 
+# Pace of a task (by number % 5) against the straight line from 1 January to its deadline:
+# fast, on the line (twice), slow, stalled. Slow tasks are still reported 推进中 by the ledger,
+# so the derived status (behind) and the reported one differ; stalled ones are reported 滞后.
+TASK_PACES = (Decimal("1.3"), Decimal(1), Decimal(1), Decimal("0.6"), Decimal("0.3"))
+
+
+def task_deadline(number: int, year: int) -> dt.date | None:
+    """The deadline the sample ledger states for a task (None: 长期坚持)."""
+    kind, month = number % 4, number % 12 + 1
+    if kind == 0:
+        return None
+    if kind == 1:
+        return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    return dt.date(year, month, 15)
+
+
+def task_progress(number: int, day: dt.date) -> Decimal:
+    """Reported progress (%) of a task on ``day``: its pace times the straight-line share."""
+    start = dt.date(day.year, 1, 1)
+    deadline = task_deadline(number, day.year) or dt.date(day.year, 12, 31)
+    share = min(Decimal(1), Decimal((day - start).days) / Decimal((deadline - start).days))
+    return min(
+        Decimal(100), (TASK_PACES[number % 5] * share * 100).to_integral_value("ROUND_FLOOR")
+    )
+
+
 def _task_sheet(
     ctx: _Context, rng: random.Random, week_day: dt.date, bump: set[int], bad_kinds: Sequence[str]
 ) -> tuple[SheetSpec, dict[int, list[tuple[str, str]]]]:
@@ -1354,20 +1384,29 @@ def _task_sheet(
     banners: dict[int, str] = {}
     last_category = ""
     ordinal = 0
+    start = dt.date(week_day.year, 1, 1)
     for i, (number, category, content, lead, support) in enumerate(_tasks(ctx)):
         if category != last_category:
             banners[i] = f"{CN_ORDINALS[ordinal]}、{category}"
             ordinal += 1
             last_category = category
-        progress = Decimal((int(number) * 37 + week * 3) % 101)
+        n = int(number)
+        progress = task_progress(n, week_day)
         if i in bump:
             progress = min(Decimal(100), progress + 20)
-        status = "已完成" if progress == 100 else "滞后" if progress < 20 else "推进中"
-        deadline_kind = int(number) % 4
+        deadline_day = task_deadline(n, week_day.year) or dt.date(week_day.year, 12, 31)
+        expected = min(100, 100 * (week_day - start).days / (deadline_day - start).days)
+        status = (
+            "已完成" if progress == 100 else
+            "未启动" if progress == 0 else
+            "滞后" if progress < expected / 2 else
+            "推进中"
+        )  # fmt: skip
+        due = task_deadline(n, week_day.year)
         deadline: object = (
-            "长期坚持" if deadline_kind == 0 else
-            f"{year}年{(int(number) % 12) + 1}月底前" if deadline_kind == 1 else
-            date_variant(dt.date(year, (int(number) % 12) + 1, 15), rng)
+            "长期坚持" if due is None else
+            f"{due.year}年{due.month}月底前" if n % 4 == 1 else
+            date_variant(due, rng)
         )  # fmt: skip
         rows.append(
             [
@@ -1415,12 +1454,17 @@ def _task_sheet(
 
 
 def gen_key_task(ctx: _Context) -> list[GeneratedWorkbook]:
+    """One ledger per week from the year's first ISO week to the week of ``as_of`` (so the
+    status history has something to show), the last with two bad cells, and a re-sent last week."""
     rng = ctx.fork("key_task")
     books = []
-    for week_day, bad_kinds in (
-        (ctx.as_of - dt.timedelta(days=7), ()),
-        (ctx.as_of, ("percent_over", "impossible_date")),
-    ):
+    weeks = [
+        ctx.as_of - dt.timedelta(days=7 * k)
+        for k in range(52, -1, -1)
+        if (ctx.as_of - dt.timedelta(days=7 * k)).isocalendar()[0] == ctx.as_of.isocalendar()[0]
+    ]
+    for week_day in weeks:
+        bad_kinds = ("percent_over", "impossible_date") if week_day == ctx.as_of else ()
         spec, bad = _task_sheet(ctx, rng, week_day, set(), bad_kinds)
         book = _Book("key_task", f"forms/key_task/dqb_重点任务台账_{_week(week_day)}.xlsx", "全市")
         book.add(spec, _week(week_day), bad)
@@ -1433,7 +1477,7 @@ def gen_key_task(ctx: _Context) -> list[GeneratedWorkbook]:
             "notes_below",
         }
         books.append(book.write(ctx.out_dir))
-    bumped = {0, 5, 17}
+    bumped = {0, 8, 17}
     spec, bad = _task_sheet(ctx, ctx.fork("key_task/revision"), ctx.as_of, bumped, ())
     book = _Book(
         "key_task",
@@ -1471,108 +1515,207 @@ FINDINGS = (
 )
 
 
-def gen_inspection(ctx: _Context) -> list[GeneratedWorkbook]:
-    rng = ctx.fork("inspection")
-    first = ctx.as_of.replace(day=1)
-    days = max(1, (ctx.as_of - first).days + 1)
-    rows: list[list[object]] = []
-    for i in range(30):
-        day = first + dt.timedelta(days=rng.randrange(days))
-        status = rng.choice(("已整改", "整改中", "整改中", "未整改"))
-        deadline = day + dt.timedelta(days=rng.choice((3, 7, 15)))
-        rows.append([
-            i + 1, f"DC-{first.year}{first.month:02d}-{i + 1:03d}", date_variant(day, rng, ("cell", "serial", "cn", "dot")),
-            rng.choice(INSPECTION_TYPES), person(rng), rng.choice(ctx.counties), f"{rng.choice(TRADE_NAMES)}工业园区",
-            rng.choice(FINDINGS), f"{rng.choice(ctx.counties)}人民政府", date_variant(deadline, rng), status,
-            date_variant(min(deadline, ctx.as_of), rng) if status == "已整改" else empty_marker(rng),
-        ])  # fmt: skip
-    rows[8][9] = date_variant(first - dt.timedelta(days=3), rng, ("cn",))
-    rows[8][10], rows[8][11] = "整改中", None
-    rows[15][3] = "暗访"
-    bad = {
-        8: [("rectification_deadline", "check_deadline_before_inspection")],
-        15: [("inspection_type", "unknown_code")],
+def _report_months(as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """(first day, last day reported) of each month from January to ``as_of``'s month."""
+    months = []
+    for month in range(1, as_of.month + 1):
+        first = dt.date(as_of.year, month, 1)
+        end = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        months.append((first, min(end, as_of)))
+    return months
+
+
+def _leaders(ctx: _Context) -> dict[str, tuple[str, str]]:
+    """The city leader (name, post) assigned to each county: 12 leaders over the counties."""
+    rng = ctx.fork("leader_district/leaders")
+    names: list[str] = []
+    while len(names) < 12:
+        name = person(rng)
+        if name not in names:
+            names.append(name)
+    return {
+        county: (names[i % len(names)], LEADER_POSTS[i % len(names) % len(LEADER_POSTS)])
+        for i, county in enumerate(ctx.counties)
     }
-    spec = SheetSpec(
-        name="督查问题",
-        title_lines=[f"{first.year}年{first.month}月大气污染防治督查问题清单", "市委市政府督查室"],
-        header=[
-            "序号",
-            "问题编号",
-            "督查日期",
-            "督查类型",
-            "带队领导",
-            "县区",
-            "督查点位",
-            "发现问题",
-            "责任单位",
-            "整改时限",
-            "整改状态",
-            "整改完成日期",
-        ],
-        rows=rows,
-        notes=["注：“两办”指市委办公室、市政府办公室。"],
-    )
-    book = _Book("inspection", f"forms/inspection/dcs_{first.year}_第{first.month}期.xlsx", "全市")
-    book.add(spec, _month(first), bad)
-    book.meta.features |= {"period_in_title", "dates_mixed", "empty_markers", "notes_below"}
-    return [book.write(ctx.out_dir)]
+
+
+INSPECTION_PLACES = ("工业园区", "城区主干道", "建筑工地集中区")
+INSPECTION_TEAMS = ("市委督查室第一督查组", "市政府督查室第二督查组", "市生态环境局专项督查组")
+
+
+def _finding_row(
+    rng: random.Random, day: dt.date, cutoff: dt.date, kind: str, leader: str, county: str
+) -> list[object]:
+    """One finding; its rectification as the bureau reports it on ``cutoff`` (some on time, some
+    late, some overdue and still open)."""
+    deadline = day + dt.timedelta(days=rng.choice((3, 7, 15)))
+    if deadline < cutoff:
+        outcome = rng.choices(("on_time", "late", "overdue", "open"), weights=(60, 15, 10, 15))[0]
+    else:
+        outcome = rng.choices(("on_time", "open"), weights=(40, 60))[0]
+    status = {"on_time": "已整改", "late": "已整改", "overdue": "逾期未整改", "open": "整改中"}
+    if outcome == "on_time":
+        rectified: object = date_variant(min(deadline, cutoff), rng)
+    elif outcome == "late":
+        rectified = date_variant(
+            deadline + dt.timedelta(days=(cutoff - deadline).days // 2 + 1), rng
+        )
+    else:
+        rectified = empty_marker(rng)
+    return [
+        0, "", date_variant(day, rng, ("cell", "serial", "cn", "dot")), kind, leader, county,
+        f"{stem(county)}{rng.choice(INSPECTION_PLACES)}", rng.choice(FINDINGS), f"{county}人民政府",
+        date_variant(deadline, rng), status[outcome], rectified,
+    ]  # fmt: skip
+
+
+def gen_inspection(ctx: _Context) -> list[GeneratedWorkbook]:
+    """One findings list per month from January to ``as_of``: each county's city leader
+    inspects it 0 to 2 times a month (so some leader-counties fall short of the cadence in
+    seeds/expected_inspection_cadence.csv), plus the two offices', special and resident inspections.
+    Places and findings come from small lists, so some findings repeat in later months."""
+    rng = ctx.fork("inspection")
+    leaders = _leaders(ctx)
+    months = _report_months(ctx.as_of)
+    books = []
+    for first, cutoff in months:
+        days = (cutoff - first).days + 1
+        found: list[tuple[dt.date, list[object]]] = []
+        for county in ctx.counties:
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                day = first + dt.timedelta(days=rng.randrange(days))
+                for _ in range(rng.choice((1, 1, 2))):
+                    kind = rng.choice(("领导分包督查", "市领导分包督查", "分包督查"))
+                    found.append(
+                        (day, _finding_row(rng, day, cutoff, kind, leaders[county][0], county))
+                    )
+        target = max(30, len(found) + 8)
+        while len(found) < target:
+            day = first + dt.timedelta(days=rng.randrange(days))
+            kind = rng.choice(INSPECTION_TYPES[1:])
+            team = rng.choice(INSPECTION_TEAMS)
+            found.append(
+                (day, _finding_row(rng, day, cutoff, kind, team, rng.choice(ctx.counties)))
+            )
+        found.sort(key=lambda item: item[0])
+        rows = [row for _, row in found]
+        for i, row in enumerate(rows):
+            row[0], row[1] = i + 1, f"DC-{first.year}{first.month:02d}-{i + 1:03d}"
+        bad: dict[int, list[tuple[str, str]]] = {}
+        if first == months[-1][0]:
+            rows[8][9] = date_variant(first - dt.timedelta(days=3), rng, ("cn",))
+            rows[8][10], rows[8][11] = "整改中", None
+            rows[15][3] = "暗访"
+            bad = {
+                8: [("rectification_deadline", "check_deadline_before_inspection")],
+                15: [("inspection_type", "unknown_code")],
+            }
+        spec = SheetSpec(
+            name="督查问题",
+            title_lines=[
+                f"{first.year}年{first.month}月大气污染防治督查问题清单",
+                "市委市政府督查室",
+            ],
+            header=[
+                "序号",
+                "问题编号",
+                "督查日期",
+                "督查类型",
+                "带队领导",
+                "县区",
+                "督查点位",
+                "发现问题",
+                "责任单位",
+                "整改时限",
+                "整改状态",
+                "整改完成日期",
+            ],
+            rows=rows,
+            notes=["注：“两办”指市委办公室、市政府办公室。"],
+        )
+        book = _Book(
+            "inspection", f"forms/inspection/dcs_{first.year}_第{first.month}期.xlsx", "全市"
+        )
+        book.add(spec, _month(first), bad)
+        book.meta.features |= {"period_in_title", "dates_mixed", "empty_markers", "notes_below"}
+        books.append(book.write(ctx.out_dir))
+    return books
+
+
+ACCOUNTABILITY_REASONS = (
+    "PM2.5浓度同比上升",
+    "重点任务进度滞后",
+    "督查发现问题整改不力",
+    "重污染天气应急减排措施落实不到位",
+)
 
 
 def gen_accountability(ctx: _Context) -> list[GeneratedWorkbook]:
+    """One statistics sheet per month from January to ``as_of``; the last month has a row with
+    an unknown type and an exact duplicate row. Targets: county governments and city bureaus."""
     rng = ctx.fork("accountability")
-    first = ctx.as_of.replace(day=1)
     types = ("约谈", "约谈", "问责", "通报批评", "公开曝光", "列入负面清单")
-    rows: list[list[object]] = []
-    for i in range(9):
-        county = rng.choice(ctx.counties)
-        kind = types[i % len(types)]
-        published = kind in ("约谈", "公开曝光") or rng.random() < 0.3
-        rows.append([
-            i + 1, f"YT-{first.year}-{i + 1:03d}", date_variant(first + dt.timedelta(days=rng.randrange(10)), rng),
-            f"{county}人民政府", rng.choice(("县长", "分管副县长", "生态环境分局局长", "住建局局长")), kind,
-            rng.choice(("PM2.5浓度同比上升", "重点任务进度滞后", "督查发现问题整改不力", "重污染天气应急减排措施落实不到位")),
-            rng.choice(("是", "√")) if published else "否", "临汾日报、临汾电视台" if published else "—",
-            "是" if kind in ("约谈", "列入负面清单") else "否",
-        ])  # fmt: skip
-    rows.append(list(rows[2]))
-    rows[-1][0] = rows[2][0]
-    rows[5][5] = "警告"
-    bad = {5: [("action_type", "unknown_code")]}
-    spec = SheetSpec(
-        name="约谈问责",
-        title_lines=[f"大气污染防治约谈问责情况统计表（{first.year}年{first.month}月）"],
-        header=[
-            "序号",
-            "编号",
-            "日期",
-            "对象单位",
-            "对象职务",
-            "类型",
-            "事由",
-            "是否媒体公开",
-            "公开媒体",
-            "是否计入负面清单",
-        ],
-        rows=rows,
-        notes=["备注：计入负面清单的由市委组织部记入领导班子和领导干部档案。"],
-    )
-    book = _Book(
-        "accountability", f"forms/accountability/wzwz_约谈问责_{_month(first)}.xlsx", "全市"
-    )
-    book.add(spec, _month(first), bad, duplicates={len(rows) - 1})
-    book.meta.features |= {"duplicate_row", "notes_below", "dates_mixed"}
-    return [book.write(ctx.out_dir)]
+    months = _report_months(ctx.as_of)
+    books = []
+    for first, cutoff in months:
+        rows: list[list[object]] = []
+        for i in range(rng.randint(6, 9)):
+            if rng.random() < 0.75:
+                unit = f"{rng.choice(ctx.counties)}人民政府"
+                post = rng.choice(("县长", "分管副县长", "生态环境分局局长", "住建局局长"))
+            else:
+                unit = rng.choice(UNITS[:-1])
+                post = rng.choice(("局长", "分管副局长", "科长"))
+            kind = types[i % len(types)]
+            published = kind in ("约谈", "公开曝光") or rng.random() < 0.3
+            day = first + dt.timedelta(days=rng.randrange((cutoff - first).days + 1))
+            rows.append([
+                i + 1, f"YT-{first.year}{first.month:02d}-{i + 1:03d}", date_variant(day, rng),
+                unit, post, kind, rng.choice(ACCOUNTABILITY_REASONS),
+                rng.choice(("是", "√")) if published else "否", "临汾日报、临汾电视台" if published else "—",
+                "是" if kind in ("约谈", "列入负面清单") else "否",
+            ])  # fmt: skip
+        bad: dict[int, list[tuple[str, str]]] = {}
+        duplicates: set[int] = set()
+        if first == months[-1][0]:
+            rows.append(list(rows[2]))
+            rows[5][5] = "警告"
+            bad = {5: [("action_type", "unknown_code")]}
+            duplicates = {len(rows) - 1}
+        spec = SheetSpec(
+            name="约谈问责",
+            title_lines=[f"大气污染防治约谈问责情况统计表（{first.year}年{first.month}月）"],
+            header=[
+                "序号",
+                "编号",
+                "日期",
+                "对象单位",
+                "对象职务",
+                "类型",
+                "事由",
+                "是否媒体公开",
+                "公开媒体",
+                "是否计入负面清单",
+            ],
+            rows=rows,
+            notes=["备注：计入负面清单的由市委组织部记入领导班子和领导干部档案。"],
+        )
+        book = _Book(
+            "accountability", f"forms/accountability/wzwz_约谈问责_{_month(first)}.xlsx", "全市"
+        )
+        book.add(spec, _month(first), bad, duplicates=duplicates)
+        book.meta.features |= {"notes_below", "dates_mixed"}
+        if duplicates:
+            book.meta.features.add("duplicate_row")
+        books.append(book.write(ctx.out_dir))
+    return books
 
 
 def gen_leader_district(ctx: _Context) -> list[GeneratedWorkbook]:
     rng = ctx.fork("leader_district")
     year = ctx.as_of.year
     rows: list[list[object]] = []
-    counties = list(ctx.counties)
-    leaders = [(person(rng), LEADER_POSTS[i % len(LEADER_POSTS)]) for i in range(12)]
-    for i, county in enumerate(counties):
-        name, post = leaders[i % len(leaders)]
+    for county, (name, post) in _leaders(ctx).items():
         rows.append(
             [
                 len(rows) + 1,

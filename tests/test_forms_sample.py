@@ -67,7 +67,7 @@ def test_every_form_has_workbooks_with_every_messy_feature(sample: Summary) -> N
     for form_id in FORM_IDS:
         assert sample.of_form(form_id), form_id
     assert sample.features >= FEATURES
-    assert len(sample.of_form("key_task")) == 3  # two weeks and a re-sent week
+    assert len(sample.of_form("key_task")) == 12  # weeks 2026-W01..W11 and a re-sent W11
     assert {w.scope for w in sample.of_form("dual_substitution")} >= {"尧都区", "洪洞县", "霍州市"}
     assert sum(w.rejected_rows for w in sample.workbooks) > 10
     assert sum(w.duplicates for w in sample.workbooks) >= 1
