@@ -145,8 +145,16 @@ scored as (
             '100.0 * f.findings_rectified_on_time / f.findings_due', 1) }} end as rectification_score,
         i.indicator_source
     from grid as g
-    left join {{ ref('int_accountability__county_indicator') }} as i
-        on g.county = i.county and g.as_of_date = i.as_of_date
+    -- the county's latest day with figures up to the scorecard date (same year)
+    left join lateral (
+        select ci.*
+        from {{ ref('int_accountability__county_indicator') }} as ci
+        where
+            ci.county = g.county
+            and ci.as_of_date between make_date(g.task_year, 1, 1) and g.as_of_date
+        order by ci.as_of_date desc
+        limit 1
+    ) as i on true
     left join targets as tg on g.county = tg.county and g.task_year = tg.target_year
     left join tasks as t on g.county = t.county and g.as_of_date = t.as_of_date
     left join findings as f on g.county = f.county and g.as_of_date = f.as_of_date
@@ -177,8 +185,8 @@ select
     indicators_score::numeric as indicators_score,
     (case
         when indicators_score is null then
-            'no county-level PM2.5 / good-day statistics in the warehouse yet (the national feed has '
-            || 'stations of 尧都区 only); int_accountability__county_indicator is the seam to point at them'
+            'no county PM2.5 / good-day figures for this date and the same period last year (no station '
+            || 'of the county in the reference list, or no valid data): int_accountability__county_indicator'
     end)::text as indicators_null_reason,
     pm2_5_ytd_mean::numeric as pm2_5_ytd_mean,
     pm2_5_ytd_mean_last_year::numeric as pm2_5_ytd_mean_last_year,
