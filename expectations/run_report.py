@@ -140,6 +140,13 @@ from marts.enterprise_month_coverage
 where not has_device or not has_data or listed_mns_unregistered > 0
 order by month_start, credit_code
 """
+SITES_SQL = """
+select site_code, month_start, project_name, county, dust_monitor_mn, has_monitor,
+       monitor_registered, received_hours, expected_hours, has_data
+from marts.site_month_coverage
+where not has_monitor or not monitor_registered or not coalesce(has_data, true)
+order by month_start, site_code
+"""
 FORMS_SQL = """
 select form_id, cadence, period, scope, due_day, status, is_late, first_received_at
 from marts.form_period_coverage
@@ -293,6 +300,12 @@ def render_run_report(engine: sa.Engine, pipeline_run: str, generated_at: dateti
                      lambda r: [_t(r.credit_code), _t(r.enterprise_name), _t(r.county), _t(r.month_start),
                                 str(r.registered_outlets), str(r.listed_mns), str(r.listed_mns_unregistered),
                                 str(r.outlets_reporting), f"{r.received_outlet_hours} / {r.expected_outlet_hours}"]),
+            _section(conn, "工地扬尘监测缺口 Construction sites without a registered dust monitor or its data", SITES_SQL,
+                     ["工地 site_code", "月份 month_start", "项目 project_name", "县区 county", "MN",
+                      "有监测 has_monitor", "已登记 registered", "收到/应有 received/expected", "有数据 has_data"],
+                     lambda r: [_t(r.site_code), _t(r.month_start), _t(r.project_name), _t(r.county),
+                                _t(r.dust_monitor_mn), _t(r.has_monitor), _t(r.monitor_registered),
+                                f"{r.received_hours} / {r.expected_hours}", _t(r.has_data)]),
             _section(conn, "报表报送汇总 Bureau forms by cadence", FORMS_SUMMARY_SQL,
                      ["表 form_id", "应报 expected", "已报 received", "逾期未报 missing", "未到期 not_due", "迟报 late"],
                      lambda r: [_t(r.form_id), str(r.expected), str(r.received),

@@ -7,6 +7,7 @@ expected count below is worked out by hand from them in the comments.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -87,7 +88,7 @@ def hourly(conn: sa.Connection, batch_id: int, mn: str, st: str, hours: dict[int
     )
 
 
-def submission(conn: sa.Connection, form: str, period: str, scope: str, loaded: str) -> None:
+def submission(conn: sa.Connection, form: str, period: str, scope: str, loaded: str) -> int:
     b = batch(conn, f"form:{form}", 1, 1, 0, 0)
     conn.execute(
         sa.text(
@@ -96,6 +97,34 @@ def submission(conn: sa.Connection, form: str, period: str, scope: str, loaded: 
             " values (:b, :f, :p, :s, 'hand.xlsx', 'test', 1, 1, 0, 0, cast(:t as timestamptz))"
         ),
         {"b": b, "f": form, "p": period, "s": scope, "t": loaded},
+    )
+    return b
+
+
+def site_rows(conn: sa.Connection, batch_id: int, sites: dict[str, str | None]) -> None:
+    """Rows of the construction-site list (March 2026): site code -> dust monitor MN."""
+    conn.execute(
+        sa.text(
+            "insert into raw.form_record (batch_id, form_id, source_file, sheet, row_number, period,"
+            " scope, record_key, record, raw_cells) values (:b, 'construction_site', 'hand.xlsx',"
+            " 'Sheet1', :n, '2026-03', '全市', :k, cast(:r as jsonb), '{}'::jsonb)"
+        ),
+        [
+            {
+                "b": batch_id,
+                "n": n + 3,
+                "k": code,
+                "r": json.dumps(
+                    {
+                        "site_code": code,
+                        "site_type": "房屋建筑",
+                        "responsible_leader": "张三",
+                        "dust_monitor_mn": mn,
+                    }
+                ),
+            }
+            for n, (code, mn) in enumerate(sites.items())
+        ],
     )
 
 
@@ -137,6 +166,10 @@ def test_dq_marts_count_expected_received_valid_and_gx_flags_them(
         # dual_substitution monthly per county: February from 尧都区 only, received 12 Mar
         # (due 28 Feb + 10 days = 10 Mar: late)
         submission(conn, "dual_substitution", "2026-02", "尧都区", "2026-03-12T10:00+08:00")
+        # site list of March: S1's monitor is the registered dust device with data, S2 names no
+        # monitor, S3 names an MN that is not registered
+        sites = submission(conn, "construction_site", "2026-03", "全市", "2026-03-05T10:00+08:00")
+        site_rows(conn, sites, {"S1": MN_DUST, "S2": None, "S3": "MN_NOT_REGISTERED"})
     dbt_build(
         url, tmp_path, "--select", "+path:models/marts/dq", "--vars", "{dq_as_of: '2026-03-15'}"
     )
@@ -164,6 +197,15 @@ def test_dq_marts_count_expected_received_valid_and_gx_flags_them(
         forms = {
             (r.form_id, r.period, r.scope): (r.status, r.is_late)
             for r in conn.execute(sa.text("select * from marts.form_period_coverage"))
+        }
+        site_cov = {
+            r.site_code: tuple(r[1:])
+            for r in conn.execute(
+                sa.text(
+                    "select site_code, has_monitor, monitor_registered, received_hours, has_data"
+                    " from marts.site_month_coverage"
+                )
+            )
         }
         recon = conn.execute(
             sa.text(
@@ -198,6 +240,11 @@ def test_dq_marts_count_expected_received_valid_and_gx_flags_them(
         ("2026-03", "尧都区"): ("not_due", False),
         ("2026-03", "洪洞县"): ("not_due", False),
     }
+    assert site_cov == {
+        "S1": (True, True, 24, True),
+        "S2": (False, False, 0, False),
+        "S3": (True, False, 0, False),
+    }
     assert [tuple(r) for r in recon] == [("hj212", -7), ("national_station_hourly", 0)]
 
     # GX: device coverage warns (A and B have missing hours, B has 0 < 20 valid hours);
@@ -211,7 +258,10 @@ def test_dq_marts_count_expected_received_valid_and_gx_flags_them(
     assert {r.spec.index: r.unexpected_count for r in rec.results}[1] == 1
     forms_gx = run_checkpoint(url, "form_period_coverage", run_id="t-forms", report_dir=None)
     res = {r.spec.index: r for r in forms_gx.results}
-    assert (res[1].unexpected_count, res[2].unexpected_count) == (9 + 3, 1)
+    # missing: key_task W01..W09, dual_substitution 3, construction_site January and February
+    assert (res[1].unexpected_count, res[2].unexpected_count) == (9 + 3 + 2, 1)
+    sites_gx = run_checkpoint(url, "site_month_coverage", run_id="t-sites", report_dir=None)
+    assert [r.unexpected_count for r in sites_gx.results][1:] == [1, 2, 2]
     engine.dispose()
 
 
