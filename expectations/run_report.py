@@ -124,6 +124,11 @@ from marts.station_day_coverage group by station_code
 having sum(present_hours) < sum(expected_hours) or count(*) filter (where valid_hours < 20) > 0
 order by sum(present_hours)::numeric / nullif(sum(expected_hours), 0), station_code
 """
+SILENT_STATIONS_SQL = """
+select station_code, station_name, city, county, is_listed, days_with_data
+from marts.station_registry_coverage where not has_data or not is_listed
+order by station_code
+"""
 DEVICE_SQL = """
 select device_mn, device_kind, max(owner_name) as owner_name, max(outlet_name) as outlet_name,
        sum(expected_hours) as expected, sum(received_hours) as received,
@@ -286,6 +291,12 @@ def render_run_report(engine: sa.Engine, pipeline_run: str, generated_at: dateti
                      lambda r: [_t(r.station_code), _t(r.station_name), str(r.days),
                                 f"{r.received} / {r.expected} ({_pct(r.received, r.expected)})",
                                 _pct(r.valid, r.expected), str(r.days_below_20)]),
+            _section(conn, "名录站点无数据或未列入名录 Listed stations without data, publishing stations not listed",
+                     SILENT_STATIONS_SQL,
+                     ["station_code", "站点 station_name", "城市 city", "县区 county", "在名录 is_listed",
+                      "有数据天数 days_with_data"],
+                     lambda r: [_t(r.station_code), _t(r.station_name), _t(r.city), _t(r.county),
+                                _t(r.is_listed), str(r.days_with_data)]),
             _section(conn, "设备覆盖缺口 Devices with gaps or invalid hours (CEMS outlet-hours, dust-monitor hours, HJ 212 Appendix D)",
                      DEVICE_SQL,
                      ["MN", "类型 kind", "企业/工地 owner", "排口 outlet", "收到/应有 received/expected",

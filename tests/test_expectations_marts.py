@@ -170,6 +170,14 @@ def test_dq_marts_count_expected_received_valid_and_gx_flags_them(
         # monitor, S3 names an MN that is not registered
         sites = submission(conn, "construction_site", "2026-03", "全市", "2026-03-05T10:00+08:00")
         site_rows(conn, sites, {"S1": MN_DUST, "S2": None, "S3": "MN_NOT_REGISTERED"})
+        # a station of the profile that never published
+        conn.execute(
+            sa.text(
+                "insert into raw.ref_station (batch_id, station_code, station_name, city, county)"
+                " values (:b, '9999A', '无数据站', '临汾市', '尧都区')"
+            ),
+            {"b": batch(conn, "city_profile", 1, 1, 0, 0)},
+        )
     dbt_build(
         url, tmp_path, "--select", "+path:models/marts/dq", "--vars", "{dq_as_of: '2026-03-15'}"
     )
@@ -207,6 +215,12 @@ def test_dq_marts_count_expected_received_valid_and_gx_flags_them(
                 )
             )
         }
+        stations = conn.execute(
+            sa.text(
+                "select station_code, is_listed, has_data, days_with_data"
+                " from marts.station_registry_coverage"
+            )
+        ).all()
         recon = conn.execute(
             sa.text(
                 "select source, unaccounted_records from marts.load_batch_reconciliation"
@@ -245,6 +259,7 @@ def test_dq_marts_count_expected_received_valid_and_gx_flags_them(
         "S2": (False, False, 0, False),
         "S3": (True, False, 0, False),
     }
+    assert [tuple(r) for r in stations] == [("9999A", True, False, 0)]
     assert [tuple(r) for r in recon] == [("hj212", -7), ("national_station_hourly", 0)]
 
     # GX: device coverage warns (A and B have missing hours, B has 0 < 20 valid hours);
