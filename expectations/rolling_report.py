@@ -16,17 +16,17 @@ from expectations import charts
 from expectations.report import CSS, _t, _ts
 from expectations.run_report import EXTRA_CSS, _query_note, _safe, _table
 
-DAILY_SQL = """
+STATION_DAILY_SQL = """
 select day, 'national_station' as source,
        100.0 * sum(present_hours) / nullif(sum(expected_hours), 0) as received_pct,
        100.0 * sum(valid_hours) / nullif(sum(expected_hours), 0) as valid_pct
-from marts.station_day_coverage where day >= :since group by day
-union all
-select day, 'hj212:' || device_kind,
-       100.0 * sum(received_hours) / nullif(sum(expected_hours), 0),
-       100.0 * sum(valid_hours) / nullif(sum(expected_hours), 0)
-from marts.device_day_coverage where day >= :since group by day, device_kind
-order by 1, 2
+from marts.station_day_coverage where day >= :since group by day order by day
+"""
+DEVICE_DAILY_SQL = """
+select day, 'hj212:' || device_kind as source,
+       100.0 * sum(received_hours) / nullif(sum(expected_hours), 0) as received_pct,
+       100.0 * sum(valid_hours) / nullif(sum(expected_hours), 0) as valid_pct
+from marts.device_day_coverage where day >= :since group by day, device_kind order by day
 """
 FORMS_SQL = """
 select to_char(period_start, 'YYYY-MM') as month,
@@ -60,9 +60,10 @@ from marts.device_day_coverage where day >= :since
 group by device_mn, device_kind order by valid_pct nulls first, device_mn limit 15
 """
 SINCE_SQL = """
-select greatest(
-    (select max(day) from marts.station_day_coverage),
-    (select max(day) from marts.device_day_coverage)) - :days
+select max(day) - :days from marts.station_day_coverage
+"""
+SINCE_DEVICE_SQL = """
+select max(day) - :days from marts.device_day_coverage
 """
 
 
@@ -72,10 +73,13 @@ def _f(value: object) -> float | None:
 
 def render_rolling_report(engine: sa.Engine, days: int, generated_at: datetime) -> str:
     with engine.connect() as conn:
-        since_rows = _safe(conn, SINCE_SQL, {"days": days})
-        since = since_rows[0][0] if not isinstance(since_rows, str) and since_rows else None
+        starts = [_safe(conn, sql, {"days": days}) for sql in (SINCE_SQL, SINCE_DEVICE_SQL)]
+        known = [r[0][0] for r in starts if not isinstance(r, str) and r and r[0][0] is not None]
+        since = max(known) if known else None
         params = {"since": since or datetime(1970, 1, 1).date()}
-        daily = _safe(conn, DAILY_SQL, params)
+        parts = [_safe(conn, sql, params) for sql in (STATION_DAILY_SQL, DEVICE_DAILY_SQL)]
+        rows_ok = [row for part in parts if not isinstance(part, str) for row in part]
+        daily = rows_ok if rows_ok or all(not isinstance(p, str) for p in parts) else parts[0]
         forms = _safe(conn, FORMS_SQL)
         validity = _safe(conn, VALIDITY_SQL)
         worst_stations = _safe(conn, WORST_STATIONS_SQL, params)
@@ -102,7 +106,8 @@ def render_rolling_report(engine: sa.Engine, days: int, generated_at: datetime) 
                 [charts.Series(k, tuple(v)) for k, v in sorted(valid.items())],
             )
         )
-        blocks.append(_query_note(DAILY_SQL))
+        blocks.append(_query_note(STATION_DAILY_SQL))
+        blocks.append(_query_note(DEVICE_DAILY_SQL))
     if not isinstance(forms, str):
         blocks.append(
             charts.line_chart(

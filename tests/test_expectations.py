@@ -320,4 +320,11 @@ def test_cli_stage_runs_every_marts_suite_and_writes_both_reports(
     }
     report = assert_offline(tmp_path / "t-stage.html")
     assert "不通过（严重）" in report and "marts.cems_outlet_hour&quot; does not exist" in report
-    assert_offline(tmp_path / "rolling.html")
+    rolling = assert_offline(tmp_path / "rolling.html")
+    # BASE, 2 January: present 24 + 19 + 24 = 67 of 72 hours (93.1 %), valid 23 + 17 + 24 = 64
+    # (88.9 %); 1 January: 72 present, 24 + 24 + 19 = 67 valid (93.1 %)
+    assert "national_station 2024-01-02: 93.1%" in rolling
+    assert "national_station 2024-01-02: 88.9%" in rolling
+    assert "national_station 2024-01-01: 100.0%" in rolling
+    assert "national_station 2024-01-01: 93.1%" in rolling
+    assert "<svg" in rolling

@@ -18,6 +18,7 @@ import yaml
 
 from expectations import runner
 from expectations.checkpoint import run_checkpoint
+from expectations.freshness import check_freshness
 from expectations.run_report import write_run_report
 from ingest import load, warehouse
 from ingest import national_station as ns
@@ -277,6 +278,23 @@ def test_dq_marts_count_expected_received_valid_and_gx_flags_them(
     assert (res[1].unexpected_count, res[2].unexpected_count) == (9 + 3 + 2, 1)
     sites_gx = run_checkpoint(url, "site_month_coverage", run_id="t-sites", report_dir=None)
     assert [r.unexpected_count for r in sites_gx.results][1:] == [1, 2, 2]
+
+    # dbt source freshness, persisted: the newest HJ 212 reading is hour 23 of 15 March (years
+    # before now: older than the 3 hours of dbt_project.yml, a warning); forms loaded in 2026-03
+    fresh = check_freshness("t-fresh", url)
+    assert fresh["statuses"]["source.lantian.hj212.hj212_reading"] == "warn"
+    with engine.connect() as conn:
+        stored = {
+            r.table_name: r
+            for r in conn.execute(
+                sa.text("select * from dq.source_freshness where pipeline_run = 't-fresh'")
+            )
+        }
+    assert set(stored) == {"station_hour_publication", "hj212_reading", "form_submission"}
+    hj = stored["hj212_reading"]
+    assert hj.max_loaded_at == DAY + dt.timedelta(hours=23)
+    assert (hj.status, hj.warn_after, hj.error_after) == ("warn", "3 hour", None)
+    assert stored["form_submission"].max_loaded_at == dt.datetime(2026, 3, 12, 10, tzinfo=CST)
     engine.dispose()
 
 
