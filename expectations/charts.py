@@ -60,7 +60,8 @@ def line_chart(
         )
     every = max(1, len(xs) // 8)
     for i, x in enumerate(xs):
-        if i % every == 0 or i == len(xs) - 1:
+        last = i == len(xs) - 1
+        if last or (i % every == 0 and len(xs) - 1 - i >= every / 2):
             parts.append(
                 f'<text x="{pos[x]:.1f}" y="{top + plot_h + 16}" font-size="10" '
                 f'text-anchor="middle" fill="#555">{_esc(x)}</text>'
@@ -121,5 +122,60 @@ def bar_chart(
             f'<text x="{left + w + 6:.1f}" y="{y + bar_height - 5}" font-size="11" '
             f'fill="#222">{value:g}{_esc(unit)}</text>'
         )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def heatmap(
+    title: str,
+    rows: Sequence[tuple[str, Sequence[tuple[str, float | None]]]],
+    *,
+    top: float = 24.0,
+    unit: str = " h",
+    cell: int = 9,
+) -> str:
+    """Entities (rows) by day (columns); colour from red (0) to green (``top``), grey = no row."""
+    days = sorted({d for _, cells in rows for d, _ in cells})
+    if not rows or not days:
+        return f'<p class="muted">{_esc(title)}: 无数据 no data</p>'
+    left, head = 190, 34
+    width = max(left + cell * len(days) + 10, 760)  # room for the title
+    height = head + cell * len(rows) + 8
+    col = {d: left + i * cell for i, d in enumerate(days)}
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}">',
+        f"<title>{_esc(title)}</title>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="8" y="16" font-size="13" fill="#222">{_esc(title)}</text>',
+    ]
+    if cell * len(days) < 160:  # too narrow for two labels
+        parts.append(
+            f'<text x="{left}" y="{head - 4}" font-size="10" fill="#555">'
+            f"{_esc(days[0])} — {_esc(days[-1])}</text>"
+        )
+    else:
+        parts.append(
+            f'<text x="{left}" y="{head - 4}" font-size="10" fill="#555">{_esc(days[0])}</text>'
+            f'<text x="{left + cell * len(days)}" y="{head - 4}" font-size="10" '
+            f'text-anchor="end" fill="#555">{_esc(days[-1])}</text>'
+        )
+    for i, (label, cells) in enumerate(rows):
+        y = head + i * cell
+        parts.append(
+            f'<text x="{left - 6}" y="{y + cell - 1}" font-size="9" text-anchor="end" '
+            f'fill="#222">{_esc(label)}</text>'
+        )
+        for day, value in cells:
+            if value is None:
+                fill = "#cccccc"
+            else:
+                share = min(max(value / top, 0.0), 1.0)
+                fill = f"#{int(200 * (1 - share)) + 30:02x}{int(150 * share) + 60:02x}40"
+            tip = f"{label} {day}: " + ("—" if value is None else f"{value:g}{unit}")
+            parts.append(
+                f'<rect x="{col[day]}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
+                f'fill="{fill}"><title>{_esc(tip)}</title></rect>'
+            )
     parts.append("</svg>")
     return "\n".join(parts)

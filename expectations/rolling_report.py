@@ -59,6 +59,26 @@ select device_mn, device_kind, max(owner_name) as owner_name,
 from marts.device_day_coverage where day >= :since
 group by device_mn, device_kind order by valid_pct nulls first, device_mn limit 15
 """
+STATION_HEAT_SQL = """
+select c.station_code, c.day, c.valid_hours
+from marts.station_day_coverage as c
+join (
+    select station_code from marts.station_day_coverage where day >= :since
+    group by station_code order by sum(valid_hours)::numeric / nullif(sum(expected_hours), 0),
+             station_code limit 15
+) as worst using (station_code)
+where c.day >= :since order by c.station_code, c.day
+"""
+DEVICE_HEAT_SQL = """
+select c.device_mn, c.day, c.valid_hours
+from marts.device_day_coverage as c
+join (
+    select device_mn from marts.device_day_coverage where day >= :since
+    group by device_mn order by sum(valid_hours)::numeric / nullif(sum(expected_hours), 0),
+             device_mn limit 15
+) as worst using (device_mn)
+where c.day >= :since order by c.device_mn, c.day
+"""
 SINCE_SQL = """
 select max(day) - :days from marts.station_day_coverage
 """
@@ -84,6 +104,8 @@ def render_rolling_report(engine: sa.Engine, days: int, generated_at: datetime) 
         validity = _safe(conn, VALIDITY_SQL)
         worst_stations = _safe(conn, WORST_STATIONS_SQL, params)
         worst_devices = _safe(conn, WORST_DEVICES_SQL, params)
+        heat_stations = _safe(conn, STATION_HEAT_SQL, params)
+        heat_devices = _safe(conn, DEVICE_HEAT_SQL, params)
 
     blocks: list[str] = []
     if isinstance(daily, str):
@@ -159,6 +181,18 @@ def render_rolling_report(engine: sa.Engine, days: int, generated_at: datetime) 
     def pct(value: object) -> str:
         return "—" if value is None else f"{float(value):.1f}%"  # type: ignore[arg-type]
 
+    for title, heat in (
+        ("有效小时数 Valid hours per station and day (the 15 stations with the lowest share; "
+         "GB 3095 table 4 needs 20)", heat_stations),
+        ("有效小时数 Valid hours per device and day (the 15 devices with the lowest share; "
+         "HJ 212 Appendix D needs 20)", heat_devices),
+    ):  # fmt: skip
+        if not isinstance(heat, str):
+            grid: dict[str, list[tuple[str, float | None]]] = defaultdict(list)
+            for r in heat:
+                grid[str(r[0])].append((r.day.isoformat(), _f(r.valid_hours)))
+            blocks.append(charts.heatmap(title, sorted(grid.items())))
+    blocks.append(_query_note(STATION_HEAT_SQL))
     if not isinstance(worst_stations, str):
         blocks.append("<h2>有效率最低的站点 Stations with the lowest valid share</h2>")
         blocks.append(_query_note(WORST_STATIONS_SQL))

@@ -328,3 +328,4 @@ def test_cli_stage_runs_every_marts_suite_and_writes_both_reports(
     assert "national_station 2024-01-01: 100.0%" in rolling
     assert "national_station 2024-01-01: 93.1%" in rolling
     assert "<svg" in rolling
+    assert "1002A 2024-01-02: 17 h" in rolling  # the heat map cell of the gap day (valid 17)
