@@ -1,16 +1,16 @@
-"""Airflow DAG ``lantian_transform``: dbt below the marts, a GX gate, the marts, GX coverage.
+"""Airflow DAG ``lantian_transform``: dbt below the marts, GX gates, the marts, GX on the marts.
 
-Triggered by the station ingest DAG's Asset. Order: dbt build of seeds, staging and intermediate
-models -> GX suite ``station_hour_staging`` (critical expectations: a failure stops the run
-here, so the marts keep their last good version) -> dbt build of the marts -> GX coverage suite
-on the marts, with ``trigger_rule=all_done`` so data-quality results are recorded even when a
-dbt test failed. dbt and GX results are loaded into the ``dq`` schema.
+Triggered by the ingest DAGs' Assets. Order: dbt build of seeds, staging and intermediate models
+-> every GX ``gate`` suite (expectations/suites/*.json with "stage": "gate"; a critical failure
+keeps the marts the suite guards at their last good version) -> dbt build of the marts without
+the blocked ones -> every GX ``marts`` suite, source freshness, the run's report and the rolling
+report (``trigger_rule=all_done``: results are recorded even when a step failed) -> the verdict,
+which fails the run visibly and says which suite blocked which marts. Results land in ``dq``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 from airflow.sdk import DAG, Asset, get_current_context, task
 
@@ -20,9 +20,9 @@ HJ212_RAW = Asset("lantian://warehouse/raw/hj212_packet")
 MARTS = Asset("lantian://warehouse/marts/indicators")
 
 
-def _run_id(step: str) -> str:
+def _pipeline_run() -> str:
     run = get_current_context()["dag_run"]
-    return f"{run.dag_id}__{step}__{run.run_id}".replace(":", "").replace("+", "")
+    return f"{run.dag_id}__{run.run_id}".replace(":", "").replace("+", "")
 
 
 with DAG(
@@ -42,36 +42,50 @@ with DAG(
         return build(UPSTREAM)
 
     @task
-    def gate_station_hours() -> dict[str, object]:
-        from ingest.pipeline import validate
+    def gate() -> dict[str, object]:
+        from expectations.runner import gate_step
 
-        return validate("station_hour_staging", _run_id("gate"))
+        return gate_step(_pipeline_run())
 
     @task(outlets=[MARTS])
-    def dbt_build_marts() -> dict[str, object]:
-        from ingest.pipeline import MARTS as MART_SELECTION
-        from ingest.pipeline import build
+    def dbt_build_marts(gate_result: dict[str, object]) -> dict[str, object]:
+        from expectations.runner import marts_build_step
 
-        return build(MART_SELECTION)
+        return marts_build_step(list(gate_result.get("blocked") or []))  # type: ignore[arg-type]
 
     @task(trigger_rule="all_done")
-    def validate_station_coverage() -> dict[str, object]:
-        from ingest.pipeline import validate_coverage
+    def validate_marts() -> dict[str, object]:
+        from expectations.runner import marts_step
 
-        return validate_coverage(_run_id("coverage"))
+        return marts_step(_pipeline_run())
+
+    @task(trigger_rule="all_done")
+    def dq_reports() -> dict[str, object]:
+        from expectations.runner import reports_step
+
+        return reports_step(_pipeline_run())
+
+    @task(trigger_rule="all_done", retries=0)
+    def verdict() -> str:
+        """Fails the run when a critical expectation failed, naming suites and the marts kept."""
+        from expectations.runner import verdict_step
+
+        return verdict_step(_pipeline_run())
 
     @task(trigger_rule="one_failed", retries=0)
     def watcher() -> None:
         """Airflow's watcher pattern: the run fails visibly when any task failed, even though
-        the coverage validation (all_done) still ran after it."""
-        raise RuntimeError("a transform step failed: see the failed task's log (gate or dbt)")
+        the data-quality steps (all_done) still ran after it."""
+        raise RuntimeError("a transform step failed: see the failed task's log (dbt or GX)")
 
-    steps = [
-        dbt_build_upstream(),
-        gate_station_hours(),
-        dbt_build_marts(),
-        validate_station_coverage(),
-    ]
-    for upstream, downstream in itertools.pairwise(steps):
-        upstream >> downstream
-    steps >> watcher()
+    upstream = dbt_build_upstream()
+    gated = gate()
+    upstream >> gated
+    built = dbt_build_marts(gated)
+    checked = validate_marts()
+    built >> checked
+    reports = dq_reports()
+    checked >> reports
+    judged = verdict()
+    reports >> judged
+    [upstream, gated, built, checked, reports, judged] >> watcher()

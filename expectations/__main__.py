@@ -1,4 +1,6 @@
-"""CLI: ``python -m expectations --suite station_day_coverage --report-dir DIR``.
+"""CLI: ``python -m expectations --suite station_day_coverage --report-dir DIR``, or
+``python -m expectations --stage all --pipeline-run NAME --report-dir DIR`` (every gate and marts
+suite, then the run's report and the rolling report, as the transform DAG does, without dbt).
 
 Exit code 0 when every critical expectation passed (warnings allowed), 1 when a critical one
 failed, 2 on a usage or suite error.
@@ -28,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--suite", default="station_day_coverage", help="suite name (expectations/suites/*.json)"
     )
+    parser.add_argument(
+        "--stage", choices=("gate", "marts", "all"), help="run every suite of a stage instead"
+    )
+    parser.add_argument("--pipeline-run", help="with --stage: the run name (default: cli-<time>)")
     parser.add_argument("--report-dir", required=True, type=Path, help="folder for the HTML report")
     parser.add_argument("--run-id", help="run id (re-using one replaces its results)")
     parser.add_argument("--start", type=_iso, help="interval start, ISO; naive = local UTC+8")
@@ -37,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from expectations.checkpoint import run_checkpoint
     from expectations.suite import SuiteError
     from ingest.warehouse import warehouse_url
+
+    if args.stage:
+        return _stages(args, warehouse_url())
 
     try:
         outcome = run_checkpoint(
@@ -52,6 +61,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(outcome.summary())
     return 0 if outcome.critical_success else 1
+
+
+def _stages(args: argparse.Namespace, url: str) -> int:
+    from datetime import UTC
+
+    from expectations.rolling_report import write_rolling_report
+    from expectations.run_report import write_run_report
+    from expectations.runner import run_stage
+    from expectations.suite import SuiteError
+    from ingest.warehouse import engine
+
+    run = args.pipeline_run or f"cli-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    stages = ("gate", "marts") if args.stage == "all" else (args.stage,)
+    try:
+        results = [run_stage(url, s, run, start=args.start, end=args.end) for s in stages]
+    except (SuiteError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    eng = engine(url)
+    try:
+        print(f"data-quality report: {write_run_report(eng, run, args.report_dir)}")
+        print(f"rolling report: {write_rolling_report(eng, args.report_dir)}")
+    finally:
+        eng.dispose()
+    return 1 if any(r.critical_failures for r in results) else 0
 
 
 if __name__ == "__main__":

@@ -24,14 +24,24 @@ DEFAULT_VALID_HOURS_THRESHOLD = 20
 
 @dataclass(frozen=True)
 class CheckpointOutcome:
+    suite: SuiteSpec
     run_id: str
     success: bool  # every expectation passed
     critical_success: bool  # every critical expectation passed (the gate)
     evaluated: int
     failed_critical: int
     failed_warning: int
-    report_path: Path
+    report_path: Path | None
     results: tuple[ExpectationOutcome, ...] = field(default=(), repr=False)
+
+    @property
+    def blocked(self) -> list[str]:
+        """dbt selectors kept at their last good version: a gate's guards on a critical failure."""
+        return (
+            list(self.suite.guards)
+            if self.suite.stage == "gate" and not self.critical_success
+            else []
+        )
 
     def summary(self) -> str:
         verdict = (
@@ -43,13 +53,15 @@ class CheckpointOutcome:
         )
         return (
             f"{verdict}: run {self.run_id}: {self.evaluated} expectations, "
-            f"{self.failed_critical} critical failed, {self.failed_warning} warnings; "
-            f"report {self.report_path}"
+            f"{self.failed_critical} critical failed, {self.failed_warning} warnings"
+            + (f"; report {self.report_path}" if self.report_path else "")
         )
 
 
 def _select(suite: SuiteSpec, window: DayWindow) -> str:
     table = f'"{suite.schema}"."{suite.table}"'
+    if suite.day_column is None:
+        return f"select * from {table}"
     where = window.where_sql(suite.day_column)
     return f"select * from {table}" + ("" if where == "true" else f" where {where}")
 
@@ -69,11 +81,14 @@ def run_checkpoint(
     run_id: str | None = None,
     interval_start: datetime | None = None,
     interval_end: datetime | None = None,
-    report_dir: Path,
+    report_dir: Path | None,
+    pipeline_run: str | None = None,
 ) -> CheckpointOutcome:
     """Validate the suite's data asset (restricted to the interval's days), persist, report.
 
     Re-running with the same ``run_id`` replaces that run's rows in ``dq`` and its report.
+    Without ``report_dir`` no per-suite report is written (the pipeline run writes one report
+    for all its suites: ``expectations.run_report``).
     """
     import sqlalchemy as sa
 
@@ -106,7 +121,9 @@ def run_checkpoint(
             generated_at=now,
             extra_html=load_audit_html(engine, window) if suite.load_audit_section else "",
         )
-        report_path = write_report(Path(report_dir), run_id, html_text).resolve()
+        report_path = (
+            write_report(Path(report_dir), run_id, html_text).resolve() if report_dir else None
+        )
         persist_run(
             engine,
             run_id=run_id,
@@ -114,13 +131,15 @@ def run_checkpoint(
             suite=suite,
             window=window,
             outcomes=outcomes,
-            report_path=str(report_path),
+            report_path=str(report_path) if report_path else None,
+            pipeline_run=pipeline_run,
         )
     finally:
         engine.dispose()
 
     failed = [o for o in outcomes if not o.success]
     return CheckpointOutcome(
+        suite=suite,
         run_id=run_id,
         success=not failed,
         critical_success=not any(o.spec.severity == "critical" for o in failed),

@@ -28,11 +28,17 @@ GAPS_SQL = (
     "select source, expected_hour_end, detected_by, resolved_by_batch from audit.feed_gap"
     " order by source, expected_hour_end"
 )
+GAP_SUMMARY_SQL = """
+select source, count(*) as hours, count(*) filter (where resolved_by_batch is null) as unresolved,
+       min(expected_hour_end) as first_hour_end, max(expected_hour_end) as last_hour_end
+from audit.feed_gap group by source order by source
+"""
+GAPS_PER_SOURCE = 50
 QUARANTINE_SQL = (
     "select q.source_file, q.sheet, q.line_number, q.column_name, q.value, q.reason"
     " from quarantine.rejected_record q order by q.source_file, q.line_number"
 )
-MAX_LISTED = 500
+MAX_LISTED = 5000  # quarantined records listed in full up to this many (the query lists all)
 
 
 def _t(value: Any) -> str:
@@ -50,7 +56,14 @@ def load_audit_html(engine: sa.Engine, window: DayWindow) -> str:
     try:
         with engine.connect() as conn:
             recon = _rows(conn, RECONCILIATION_SQL)
-            gaps = _rows(conn, GAPS_SQL, MAX_LISTED)
+            gap_summary = _rows(conn, GAP_SUMMARY_SQL)
+            # the first hours of every source, so one source's long outage hides no other's gaps
+            gaps = _rows(
+                conn,
+                "select * from (select g.*, row_number() over (partition by source"
+                f" order by expected_hour_end) as n from ({GAPS_SQL}) as g) as ranked"
+                f" where n <= {GAPS_PER_SOURCE} order by source, expected_hour_end",
+            )
             quarantined = _rows(conn, QUARANTINE_SQL, MAX_LISTED)
             quarantined_total = conn.execute(
                 sa.text("select count(*) from quarantine.rejected_record")
@@ -70,6 +83,11 @@ def load_audit_html(engine: sa.Engine, window: DayWindow) -> str:
         f"<td>{'已补 filled by batch ' + _t(g.resolved_by_batch) if g.resolved_by_batch else '<span class=warn>缺失 missing</span>'}</td></tr>"
         for g in gaps
     )
+    gap_summary_rows = "\n".join(
+        f"<tr><td>{_t(g.source)}</td><td class=num>{g.hours}</td><td class=num>{g.unresolved}</td>"
+        f"<td>{_t(g.first_hour_end)}</td><td>{_t(g.last_hour_end)}</td></tr>"
+        for g in gap_summary
+    )
     q_rows = "\n".join(
         f"<tr><td>{_t(q.source_file)}</td><td>{_t(q.sheet)}</td><td class=num>{_t(q.line_number)}</td>"
         f"<td>{_t(q.column_name)}</td><td><code>{_t(q.value)}</code></td><td>{_t(q.reason)}</td></tr>"
@@ -87,8 +105,11 @@ def load_audit_html(engine: sa.Engine, window: DayWindow) -> str:
 <th>入库 loaded</th><th>隔离 quarantined</th><th>重复 duplicates</th><th>对平 reconciles</th></tr></thead>
 <tbody>{recon_rows}</tbody></table>
 
-<h2>数据缺失时段 Feed gaps ({len(gaps)})</h2>
-<p class="muted">Hours an interval run expected a file for and found none. Query: <code>{_t(GAPS_SQL)}</code></p>
+<h2>数据缺失时段 Feed gaps ({sum(g.hours for g in gap_summary)})</h2>
+<p class="muted">Hours an interval run expected a file for and found none, per source. Query: <code>{_t(" ".join(GAP_SUMMARY_SQL.split()))}</code></p>
+<table><thead><tr><th>来源 source</th><th>缺失小时 hours</th><th>未补 unresolved</th>
+<th>最早 first_hour_end</th><th>最晚 last_hour_end</th></tr></thead><tbody>{gap_summary_rows}</tbody></table>
+<p class="muted">每个来源列出前 {GAPS_PER_SOURCE} 个 / the first {GAPS_PER_SOURCE} hours of each source. Query: <code>{_t(GAPS_SQL)}</code></p>
 <table><thead><tr><th>来源 source</th><th>应到小时(结束) expected_hour_end</th><th>发现于 detected_by</th>
 <th>状态 status</th></tr></thead><tbody>{gap_rows}</tbody></table>
 

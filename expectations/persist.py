@@ -15,9 +15,10 @@ _INSERT_RUN = sa.text(
     """
     insert into dq.validation_run (
         run_id, checkpoint, suite, data_asset, interval_start, interval_end, success,
-        evaluated_expectations, successful_expectations, severity, report_path)
+        evaluated_expectations, successful_expectations, severity, report_path, pipeline_run,
+        stage, blocked_models)
     values (:run_id, :checkpoint, :suite, :data_asset, :interval_start, :interval_end, :success,
-        :evaluated, :successful, :severity, :report_path)
+        :evaluated, :successful, :severity, :report_path, :pipeline_run, :stage, :blocked)
     """
 )
 _INSERT_RESULT = sa.text(
@@ -40,6 +41,14 @@ def run_severity(outcomes: Sequence[ExpectationOutcome]) -> str:
     return "none"
 
 
+def blocked_models(suite: SuiteSpec, outcomes: Sequence[ExpectationOutcome]) -> list[str]:
+    """The dbt selectors a gate keeps at their last good version: its guards, on a critical failure."""
+    if suite.stage != "gate":
+        return []
+    critical_failed = any(not o.success and o.spec.severity == "critical" for o in outcomes)
+    return list(suite.guards) if critical_failed else []
+
+
 def persist_run(
     engine: sa.Engine,
     *,
@@ -49,6 +58,7 @@ def persist_run(
     window: DayWindow,
     outcomes: Sequence[ExpectationOutcome],
     report_path: str | None,
+    pipeline_run: str | None = None,
 ) -> None:
     """One transaction: delete the run_id (cascading to its results), insert it again."""
     with engine.begin() as conn:
@@ -67,6 +77,9 @@ def persist_run(
                 "successful": sum(o.success for o in outcomes),
                 "severity": run_severity(outcomes),
                 "report_path": report_path,
+                "pipeline_run": pipeline_run,
+                "stage": suite.stage,
+                "blocked": blocked_models(suite, outcomes),
             },
         )
         conn.execute(

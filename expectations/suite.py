@@ -10,7 +10,12 @@ from typing import Any
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SEVERITIES = ("critical", "warning", "info")
+# gate: validated between the layers below the marts and the marts; a critical failure keeps the
+# dbt models it guards (``guards``, dbt selectors) at their last good version.
+# marts: validated after the marts are built; a critical failure fails the run visibly.
+STAGES = ("gate", "marts")
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
+_SELECTOR = re.compile(r"^\+?[A-Za-z_][A-Za-z0-9_]*\+?$")
 _ASSET = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -46,13 +51,15 @@ class ExpectationSpec:
 class SuiteSpec:
     name: str
     data_asset: str  # "schema.table"
-    day_column: str
+    day_column: str | None  # None: the interval does not restrict the rows (no day column)
     description: str
     expectations: tuple[ExpectationSpec, ...]
     # the report's per-station coverage table (station_code, day, present/expected/valid hours)
     station_coverage_section: bool = True
     # the report's load sections: reconciliation per source, feed gaps, quarantined records
     load_audit_section: bool = False
+    stage: str = "marts"
+    guards: tuple[str, ...] = ()  # dbt selectors a critical failure excludes from the marts build
 
     @property
     def schema(self) -> str:
@@ -80,7 +87,7 @@ def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
     if not _ASSET.match(asset):
         raise SuiteError(f"{path}: 'data_asset' must be 'schema.table', got {asset!r}")
     day_column = doc.get("day_column", "day")
-    if not _NAME.match(day_column):
+    if day_column is not None and not _NAME.match(day_column):
         raise SuiteError(f"{path}: 'day_column' must be a plain column name, got {day_column!r}")
     specs = []
     for i, item in enumerate(doc.get("expectations") or []):
@@ -95,6 +102,14 @@ def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
         specs.append(ExpectationSpec(i, item["type"], item["kwargs"], item["severity"], meta))
     if not specs:
         raise SuiteError(f"{path}: no expectations")
+    stage = doc.get("stage", "marts")
+    if stage not in STAGES:
+        raise SuiteError(f"{path}: 'stage' must be one of {STAGES}, got {stage!r}")
+    guards = doc.get("guards") or ([f"{asset.split('.', 1)[1]}+"] if stage == "gate" else [])
+    if not all(isinstance(g, str) and _SELECTOR.match(g) for g in guards):
+        raise SuiteError(
+            f"{path}: 'guards' must be dbt node selectors like 'stg_x+', got {guards!r}"
+        )
     return SuiteSpec(
         name=name,
         data_asset=asset,
@@ -103,4 +118,19 @@ def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
         expectations=tuple(specs),
         station_coverage_section=bool(doc.get("station_coverage_section", True)),
         load_audit_section=bool(doc.get("load_audit_section", False)),
+        stage=stage,
+        guards=tuple(guards),
     )
+
+
+def suite_names(suites_dir: Path = SUITES_DIR) -> list[str]:
+    """Every suite declared in ``suites_dir``, sorted: adding a JSON file adds a suite."""
+    return sorted(p.stem for p in suites_dir.glob("*.json"))
+
+
+def load_stage(stage: str, suites_dir: Path = SUITES_DIR) -> list[SuiteSpec]:
+    """The suites of one stage (``gate`` or ``marts``), in name order."""
+    if stage not in STAGES:
+        raise SuiteError(f"unknown stage {stage!r}: one of {STAGES}")
+    suites = [load_suite(name, suites_dir) for name in suite_names(suites_dir)]
+    return [s for s in suites if s.stage == stage]

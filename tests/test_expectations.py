@@ -292,3 +292,40 @@ def test_missing_table_fails_critically_and_report_stays_offline(
     # SQLAlchemy error texts carry a link to its docs; the report must not.
     text = assert_offline(outcome.report_path)
     assert "Coverage unavailable" in text
+
+
+def test_cli_stage_runs_every_marts_suite_and_writes_both_reports(
+    engine: sa.Engine, warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_table(engine, BASE)
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse_url)
+    argv = ["--stage", "marts", "--pipeline-run", "t-stage", "--report-dir", str(tmp_path)]
+    # only station_day_coverage exists here: every other marts suite fails critically (no table)
+    assert main(argv) == 1
+    with engine.connect() as conn:
+        rows = dict(
+            conn.execute(
+                sa.text(
+                    "select suite, severity from dq.validation_run where pipeline_run = 't-stage'"
+                )
+            ).all()
+        )
+    assert rows["station_day_coverage"] == "warning"  # the two warnings of BASE
+    assert rows["cems_outlet_hour"] == "critical"
+    assert set(rows) == {p.stem for p in Path("expectations/suites").glob("*.json")} - {
+        "station_hour_staging",
+        "hj212_reading_staging",
+        "hj212_hourly_intermediate",
+        "forms_record_staging",
+    }
+    report = assert_offline(tmp_path / "t-stage.html")
+    assert "不通过（严重）" in report and "marts.cems_outlet_hour&quot; does not exist" in report
+    rolling = assert_offline(tmp_path / "rolling.html")
+    # BASE, 2 January: present 24 + 19 + 24 = 67 of 72 hours (93.1 %), valid 23 + 17 + 24 = 64
+    # (88.9 %); 1 January: 72 present, 24 + 24 + 19 = 67 valid (93.1 %)
+    assert "national_station 2024-01-02: 93.1%" in rolling
+    assert "national_station 2024-01-02: 88.9%" in rolling
+    assert "national_station 2024-01-01: 100.0%" in rolling
+    assert "national_station 2024-01-01: 93.1%" in rolling
+    assert "<svg" in rolling
+    assert "1002A 2024-01-02: 17 h" in rolling  # the heat map cell of the gap day (valid 17)

@@ -1,0 +1,170 @@
+"""Run every suite of a stage for one pipeline run; the steps the transform DAG calls.
+
+``gate`` suites validate the layers below the marts (staging, intermediate). A critical failure
+there does not stop the whole run: the dbt models the suite guards (``guards``, dbt selectors such
+as ``stg_hj212__reading+``) are excluded from the marts build, so exactly the affected marts keep
+their last good version while the others refresh; the run then fails visibly (``verdict``) and
+says which suite blocked which marts. ``marts`` suites validate the marts after the build; a
+critical failure there fails the run visibly (the marts are already written: they are not
+certified in the report). Warnings are recorded and reported, never blocking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from expectations.checkpoint import CheckpointOutcome, run_checkpoint
+from expectations.suite import load_stage
+
+
+class DataQualityFailed(RuntimeError):
+    """A critical expectation failed; the message names the suites and the marts kept back."""
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    stage: str
+    pipeline_run: str
+    outcomes: tuple[CheckpointOutcome, ...]
+
+    @property
+    def blocked(self) -> list[str]:
+        return sorted({sel for o in self.outcomes for sel in o.blocked})
+
+    @property
+    def critical_failures(self) -> list[str]:
+        return [o.suite.name for o in self.outcomes if not o.critical_success]
+
+    def summary(self) -> str:
+        lines = [o.summary() for o in self.outcomes]
+        if self.blocked:
+            lines.append(f"kept at their last good version: {', '.join(self.blocked)}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "stage": self.stage,
+            "pipeline_run": self.pipeline_run,
+            "blocked": self.blocked,
+            "critical_failures": self.critical_failures,
+            "suites": {o.suite.name: o.run_id for o in self.outcomes},
+        }
+
+
+def run_stage(
+    warehouse_url: str,
+    stage: str,
+    pipeline_run: str,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> StageOutcome:
+    """Validate every suite of ``stage``; each is persisted as ``<pipeline_run>__<suite>``."""
+    outcomes = tuple(
+        run_checkpoint(
+            warehouse_url,
+            suite.name,
+            run_id=f"{pipeline_run}__{suite.name}",
+            interval_start=start,
+            interval_end=end,
+            report_dir=None,
+            pipeline_run=pipeline_run,
+        )
+        for suite in load_stage(stage)
+    )
+    result = StageOutcome(stage, pipeline_run, outcomes)
+    print(result.summary())
+    return result
+
+
+def exclusions(blocked: list[str]) -> list[str]:
+    """dbt arguments that keep the blocked selectors out of a build."""
+    return ["--exclude", *blocked] if blocked else []
+
+
+def verdict(stages: list[dict[str, object]]) -> str:
+    """Raise DataQualityFailed when any stage had a critical failure, naming suites and marts."""
+    failures = [name for s in stages for name in s.get("critical_failures", [])]  # type: ignore[union-attr]
+    blocked = sorted({b for s in stages for b in s.get("blocked", [])})  # type: ignore[union-attr]
+    if failures:
+        kept = f"; kept at their last good version: {', '.join(blocked)}" if blocked else ""
+        raise DataQualityFailed(
+            f"critical data-quality failure in suite(s) {', '.join(failures)}{kept}"
+            " (see the data-quality report)"
+        )
+    return "no critical data-quality failure"
+
+
+# The steps of the transform DAG (dags/lantian_transform.py): each opens what it needs, so the
+# DAG file holds scheduling only.
+
+
+def gate_step(pipeline_run: str) -> dict[str, object]:
+    """Every gate suite; returns what the marts build must leave out (never raises)."""
+    from ingest import warehouse
+
+    return run_stage(warehouse.warehouse_url(), "gate", pipeline_run).as_dict()
+
+
+def marts_build_step(blocked: list[str]) -> dict[str, object]:
+    """dbt build of the marts, without the models a failed gate keeps at their last good version."""
+    from ingest.pipeline import MARTS, build
+
+    result = build([*MARTS, *exclusions(blocked)])
+    return {**result, "excluded": blocked}
+
+
+def marts_step(pipeline_run: str) -> dict[str, object]:
+    """Every marts suite (coverage, validity, reconciliation of the built marts)."""
+    from ingest import warehouse
+
+    return run_stage(warehouse.warehouse_url(), "marts", pipeline_run).as_dict()
+
+
+def reports_step(pipeline_run: str) -> dict[str, object]:
+    """Source freshness (persisted), the run's report and the rolling report."""
+    from expectations.freshness import check_freshness
+    from expectations.rolling_report import write_rolling_report
+    from expectations.run_report import write_run_report
+    from ingest import warehouse
+    from ingest.pipeline import report_dir
+
+    freshness = check_freshness(pipeline_run)
+    engine = warehouse.engine()
+    try:
+        rolling = write_rolling_report(engine, report_dir())
+        run_report = write_run_report(engine, pipeline_run, report_dir())
+    finally:
+        engine.dispose()
+    print(f"data-quality report: {run_report}\nrolling report: {rolling}")
+    return {"report": str(run_report), "rolling": str(rolling), "freshness": freshness["statuses"]}
+
+
+def verdict_step(pipeline_run: str) -> str:
+    """The run's verdict from what ``dq`` recorded for it (robust to a failed upstream task)."""
+    import sqlalchemy as sa
+
+    from ingest import warehouse
+
+    engine = warehouse.engine()
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "select suite, severity, coalesce(blocked_models, '{}') as blocked"
+                    " from dq.validation_run where pipeline_run = :p order by suite"
+                ),
+                {"p": pipeline_run},
+            ).all()
+    finally:
+        engine.dispose()
+    failed = [r for r in rows if r.severity == "critical"]
+    return verdict(
+        [
+            {
+                "critical_failures": [r.suite for r in failed],
+                "blocked": [b for r in failed for b in r.blocked],
+            }
+        ]
+    )
