@@ -26,6 +26,16 @@ MART_TABLES = (
     "marts.station_day_coverage",
     "marts.station_hour_version",
     "marts.cems_outlet_hour",
+    "marts.cems_outlet_day",
+    "marts.emergency_outlet_coverage",
+    "marts.emergency_outlet_day",
+    "marts.emergency_response_verification",
+    "marts.construction_site_compliance",
+    "marts.coal_unit_month",
+    "marts.coal_consumption_month",
+    "marts.relocation_progress",
+    "marts.relocation_summary",
+    "marts.dual_substitution_progress",
 )
 
 

@@ -3,7 +3,7 @@
 -- Required cut: the line's plan measure for the warning's level ("限产20%" -> 20, "停产" -> 100,
 -- "自主减排" -> 0), else the grade default (seed emergency_grade_cuts; RULES.md s5: >= 10/20/30 %).
 -- Emission of the line in an hour = sum of kg/h of its registered CEMS outlets, counted only when
--- every outlet of the line has a valid hour with a flow (cems_outlet_hour; HJ 212-2017
+-- every outlet of the line has a valid hour with a flow (int_hj212__hourly; HJ 212-2017
 -- Appendix D). Baseline: the valid line-hours of the var('emergency_baseline_days') days before
 -- the warning's start that lie in no warning. Mean kg/h in the period against the baseline's:
 -- actual cut = (1 - period mean / baseline mean) x 100.
@@ -97,7 +97,7 @@ device_hours as (
         pollutant_code,
         hour_start_local,
         emission_kg_h
-    from {{ ref('cems_outlet_hour') }}
+    from {{ ref('int_hj212__hourly') }}
     where is_valid and emission_kg_h is not null
 ),
 
