@@ -30,7 +30,7 @@ def test_staging_models_type_the_current_version(
     engine = warehouse.engine(url)
     load_inbox(engine, sample.out_dir, load_registry(PROFILE), tmp_path / "reports")
     outcome = run_dbt(
-        ["build", "--select", "staging.stg_forms__*+"], url, target_path=tmp_path / "dbt_target"
+        ["build", "--select", "@staging.stg_forms__*"], url, target_path=tmp_path / "dbt_target"
     )
     assert outcome.success, outcome.failed
     assert outcome.results >= 12
