@@ -42,6 +42,16 @@ MART_TABLES = (
     "marts.accountability_unit_summary",
     "marts.county_scorecard",
     "marts.department_scorecard",
+    "marts.cems_outlet_day",
+    "marts.emergency_outlet_coverage",
+    "marts.emergency_outlet_day",
+    "marts.emergency_response_verification",
+    "marts.construction_site_compliance",
+    "marts.coal_unit_month",
+    "marts.coal_consumption_month",
+    "marts.relocation_progress",
+    "marts.relocation_summary",
+    "marts.dual_substitution_progress",
 )
 
 

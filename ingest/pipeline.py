@@ -90,7 +90,7 @@ def load_station_interval(
 # dbt selections of the transform: the layers below the marts, then the marts (which a critical
 # data-quality failure in between keeps at their last good version).
 UPSTREAM = ["--select", "path:seeds", "path:models/staging", "path:models/intermediate"]
-MARTS = ["--select", "path:models/marts"]
+MARTS = ["--select", "path:models/marts", "path:models/lineage"]
 
 
 def build(selection: list[str] | None = None) -> dict[str, object]:

@@ -852,11 +852,19 @@ def _site_row(site: Site, rng: random.Random, area_unit: str) -> list[object]:
         site.builder,
         site.contractor,
         number_variant(area, rng),
-        *site.people,
+        *_supervision(site),
         site.mn if site.mn else empty_marker(rng),
         date_variant(site.start, rng),
         date_variant(site.completion, rng),
     ]
+
+
+def _supervision(site: Site) -> list[object]:
+    """The "1+4" cells: every 7th site leaves its urban-management supervisor empty."""
+    people: list[object] = list(site.people)
+    if int(site.code[-3:]) % 7 == 3:
+        people[3] = "—"
+    return people
 
 
 def gen_construction_site(ctx: _Context) -> list[GeneratedWorkbook]:
@@ -1001,7 +1009,7 @@ def _coal_units(ctx: _Context) -> list[tuple[str, str, str, str, Decimal]]:
     rng = ctx.fork("coal_units")
     use_of = {"电力": "发电", "钢铁": "钢铁", "焦化": "焦化", "化工": "化工", "水泥": "建材"}
     units = [
-        (f.name, f.credit_code, f.county, use_of[f.industry], Decimal(rng.randint(20, 400)) * 1000)
+        (f.name, f.credit_code, f.county, use_of[f.industry], Decimal(rng.randint(20, 400)) * 400)
         for f in ctx.enterprises
         if f.industry in use_of
     ][:20]
@@ -1020,6 +1028,16 @@ def _coal_units(ctx: _Context) -> list[tuple[str, str, str, str, Decimal]]:
     return units
 
 
+CLOSED_COAL_UNITS = (23, 24)  # heating units closed from February (关停燃煤锅炉): 0 t from then on
+
+
+def _unit_tonnes(typical: Decimal, index: int, month: int) -> Decimal:
+    """A unit's coal in a month: its typical tonnes x 90..110 %, 0 once it is closed."""
+    if index in CLOSED_COAL_UNITS and month >= 2:
+        return Decimal(0)
+    return typical * (Decimal(90 + (month * 7 + index) % 21) / 100)
+
+
 def _coal_sheet(
     ctx: _Context, rng: random.Random, year: int, month: int, name: str, tonnes_unit: str, heat_unit: str,
     bad_kinds: Sequence[str], hidden: bool = False, adjust: Decimal = Decimal(0),
@@ -1028,11 +1046,11 @@ def _coal_sheet(
     rows: list[list[object]] = []
     total = Decimal(0)
     for i, (unit_name, code, county, use, typical) in enumerate(units):
-        tonnes = typical * (Decimal(90 + (month * 7 + i) % 21) / 100)
+        tonnes = _unit_tonnes(typical, i, month)
         if i == 0:
             tonnes += adjust
         total += tonnes
-        ytd = tonnes * month
+        ytd = sum((_unit_tonnes(typical, i, m) for m in range(1, month)), tonnes)
         shown = tonnes / 10000 if tonnes_unit == "万吨" else tonnes
         shown_ytd = ytd / 10000 if tonnes_unit == "万吨" else ytd
         kcal = Decimal(4800 + (i * 37 + month * 11) % 900)
@@ -1047,6 +1065,8 @@ def _coal_sheet(
             number_variant(shown, rng), number_variant(shown_ytd, rng), number_variant(heat, rng),
             percent_variant(sulphur, rng),
         ])  # fmt: skip
+        if tonnes == 0:  # a closed unit burns nothing: no coal quality either
+            rows[-1][7:9] = ["—", "—"]
     bad: dict[int, list[tuple[str, str]]] = {}
     for k, kind in enumerate(bad_kinds):
         index = 5 + 4 * k

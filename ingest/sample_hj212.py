@@ -19,6 +19,11 @@ reaching both receivers, split packets, several packets on one line, missing CR 
 device sending HJ/T 212-2005 codes without Flag, one micro-station with Flag version bits 2
 (HJ 212-2025, unverified), ``O3`` for a05024, a non-numeric value, a restart notice (CN=2081),
 and a few exceedances (converted NOx/SO2/particulate above the standard's limit).
+
+Heavy-pollution warnings (dbt seed ``heavy_pollution_warnings.csv``): during a warning each
+enterprise curtails production by its own response (:func:`warning_response`: flue-gas flow
+x 0.55, x 0.75 or unchanged), so the emergency-response verification finds some cuts achieved
+and some not. A few construction-site dust monitors see a PM10 spike (level x 3 for 4 hours).
 """
 
 from __future__ import annotations
@@ -68,6 +73,10 @@ FAULT_KINDS = (
     "restart_notice",
     "exceedance",
 )
+WARNINGS_SEED = (
+    Path(__file__).resolve().parent.parent / "dbt_project/seeds/heavy_pollution_warnings.csv"
+)
+WARNING_RESPONSES = (0.55, 0.75, 1.0)  # flow factor during a warning (45 %, 25 %, no cut)
 COUNTY_CODES = {  # 行政区划代码 (GB/T 2260) of 临汾市's counties
     "尧都区": "141002",
     "曲沃县": "141021",
@@ -405,6 +414,25 @@ def _cems_values(dev: Device, level: float, o2: float, rng: random.Random) -> di
     }
 
 
+def warning_periods(path: Path = WARNINGS_SEED) -> list[tuple[dt.datetime, dt.datetime]]:
+    """[start, end) of each warning of the seed, local time (none when the seed is absent)."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            (
+                dt.datetime.fromisoformat(row["start_local"]).replace(tzinfo=LOCAL_TZ),
+                dt.datetime.fromisoformat(row["end_local"]).replace(tzinfo=LOCAL_TZ),
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def warning_response(dev: Device) -> float:
+    """Flow factor of the device's enterprise during a warning (by its name: deterministic)."""
+    return WARNING_RESPONSES[sum(dev.name.encode("utf-8")) % len(WARNING_RESPONSES)]
+
+
 def _zs(c: float, o2: float, o2_ref: float) -> float:
     return c * (21 - o2_ref) / (21 - o2)
 
@@ -527,6 +555,11 @@ def generate_hj212(
         (dust_minute[0].mn, min(4, hours - 1)): range(30, 50),  # 40 valid minutes: invalid hour
     }
     modbus_device = hourly_cems[-1].mn
+    warnings = warning_periods()
+    dust_devices = [d for d in devices if d.kind == "dust"]
+    dust_spikes = {
+        (d.mn, h) for d in dust_devices[1::9] for h in range(min(30, hours - 4), min(34, hours))
+    }
     for dev in devices:
         drng = random.Random(f"{seed}-{dev.mn}-{start}")
         walk = _Walk(drng, 0.05)
@@ -543,6 +576,8 @@ def generate_hj212(
                 boost = exceed.get((dev.mn, h))
                 if boost:
                     v[boost] *= 4.5  # typical is ~1/3 of the limit
+                if any(start <= hour < end for start, end in warnings):
+                    v["flow"] *= warning_response(dev)
                 if dev.minute:
                     for m in range(60):
                         moment = hour + dt.timedelta(minutes=m)
@@ -580,6 +615,8 @@ def generate_hj212(
                         if len(dev.receivers) > 1 and receiver == dev.receivers[1] and h % 24 == 5:
                             events[-1].faults.append(("dual_receiver", "also in receiver-1"))
             elif dev.kind == "dust":
+                if (dev.mn, h) in dust_spikes:
+                    level *= 3
                 minute_values = []
                 for m in range(60):
                     if not dev.minute:
