@@ -81,6 +81,18 @@ def grant_statements(schema: str, role: str, level: str, owners: list[str]) -> l
     return statements
 
 
+# The lock ``migrate()`` takes too: concurrent GRANTs on one object fail ("tuple concurrently
+# updated"), so grants and migrations of one database run one at a time.
+LOCK_KEY = 20260301
+
+
+def refresh(engine: sa.Engine) -> list[str]:
+    """Apply the grants in a transaction of their own, under the migration lock."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("select pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        return apply_grants(conn)
+
+
 def apply_grants(conn: sa.Connection) -> list[str]:
     """Apply :data:`GRANTS` to every mapped schema that exists and that the current user owns
     (directly, by membership, or as superuser); return the schemas granted on."""

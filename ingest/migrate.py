@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest.grants import apply_grants
+from ingest.grants import LOCK_KEY, apply_grants, refresh
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -29,14 +29,11 @@ def migrate(engine: sa.Engine) -> list[str]:
     with engine.connect() as conn:
         done = _applied(conn)
     if done is not None and not set(names) - done:
-        with engine.begin() as conn:
-            # Concurrent GRANTs on one object fail ("tuple concurrently updated"): serialise.
-            conn.execute(sa.text("select pg_advisory_xact_lock(20260301)"))
-            apply_grants(conn)
+        refresh(engine)
         return []
     applied_now: list[str] = []
     with engine.begin() as conn:
-        conn.execute(sa.text("select pg_advisory_xact_lock(20260301)"))
+        conn.execute(sa.text("select pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         conn.execute(sa.text("create schema if not exists audit"))
         conn.execute(
             sa.text(
