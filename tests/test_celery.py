@@ -54,6 +54,15 @@ def _redis_answers() -> str | None:
     return None
 
 
+def _drop_redis_keys(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -181,6 +190,7 @@ def test_celery_worker_runs_the_dag_tasks(
                 dag_test.kill()
                 dag_test.wait(timeout=30)
         worker_pid = worker.pid
+    _drop_redis_keys(prefix)
     assert dag_test.returncode == 0, output[-3000:]
 
     with wh.connect() as conn:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from ingest import grants, warehouse
 from ingest import load as station_load
 from ingest import national_station as ns
+from ingest.dbt_runner import run_dbt
 from ingest.migrate import migrate
 
 PID = os.getpid()
@@ -266,3 +267,35 @@ def test_a_schema_added_by_a_later_migration_gets_its_grants(
     assert tuple(row) == ("marts.role_probe", "raw.station_hour_publication")
     _denied(users[grants.BI_READER], "select * from lineage.role_probe_source")
     _denied(users[grants.AUDITOR], "create view lineage.auditor_own as select 1 as x")
+
+
+def test_dbt_builds_as_the_transformer_role(
+    db: str, users: dict[str, sa.Engine], tmp_path: Path
+) -> None:
+    """dbt connected as a transformer login, with SET ROLE (profiles.yml ``LANTIAN_DB_ROLE``):
+    the seeds land in ``reference`` owned by the role, and its results in ``dq``."""
+    url = _as_user(db, f"{grants.TRANSFORMER}_t{PID}")
+    env = {"LANTIAN_DB_ROLE": grants.TRANSFORMER, "LANTIAN_STATE": str(tmp_path)}
+    old = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        outcome = run_dbt(["seed", "--select", "aqi_categories"], url, tmp_path / "target")
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert outcome.success and outcome.results == 1, outcome
+    with users[grants.AUDITOR].connect() as conn:
+        owner = conn.exec_driver_sql(
+            "select tableowner from pg_tables where schemaname = 'reference'"
+            " and tablename = 'aqi_categories'"
+        ).scalar_one()
+        stored = conn.execute(
+            sa.text("select status from dq.dbt_result where invocation_id = :i"),
+            {"i": outcome.invocation_id},
+        ).scalars()
+        assert list(stored) == ["success"]
+    assert owner == grants.TRANSFORMER
+    _denied(users[grants.BI_READER], "select * from reference.aqi_categories")
