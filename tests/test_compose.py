@@ -285,3 +285,13 @@ def test_bi_profile_superset_reads_marts_as_the_bi_login(compose: list[str]) -> 
 
 def test_bi_service_is_optional(rendered: dict) -> None:
     assert "superset" not in rendered["services"]
+
+
+def test_api_server_requires_a_login(rendered: dict) -> None:
+    for name in AIRFLOW_SERVICES:
+        env = _env(rendered["services"][name])
+        # SIMPLE_AUTH_MANAGER_ALL_ADMINS would let anyone in without a password.
+        assert env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "false").lower() != "true"
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].endswith(":admin"), name
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"], name
+    assert "flower" not in " ".join(rendered["services"]), "Flower has no login here"
