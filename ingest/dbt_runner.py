@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest import warehouse
+from ingest import grants, warehouse
 
 DBT_PROJECT = warehouse.REPO_ROOT / "dbt_project"
 
@@ -63,7 +63,11 @@ def run_dbt(args: list[str], url: str | None = None, target_path: Path | None = 
         for r in payload["results"]
         if r["status"] in ("error", "fail", "runtime error")
     ]
-    store_results(warehouse.engine(url), payload)
+    engine = warehouse.engine(url)
+    store_results(engine, payload)
+    # Tables dbt just (re)built carry the grants already when dbt ran as lantian_transformer
+    # (default privileges); this covers any other creator, e.g. the local superuser run.
+    grants.refresh(engine)
     return DbtOutcome(proc.returncode, invocation, len(payload["results"]), failed)
 
 

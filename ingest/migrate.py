@@ -1,4 +1,9 @@
-"""Versioned, idempotent DDL: apply ``ingest/migrations/NNNN_*.sql`` in order, record each once."""
+"""Versioned, idempotent DDL: apply ``ingest/migrations/NNNN_*.sql`` in order, record each once.
+
+After the migrations, the role grants of :mod:`ingest.grants` are applied again (idempotent),
+so schemas and tables added by any migration are covered. A user that owns nothing (a DAG
+task connected as a member of ``lantian_loader``) on an up-to-date warehouse runs no DDL at all.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,29 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ingest.grants import LOCK_KEY, apply_grants, refresh
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _applied(conn: sa.Connection) -> set[str] | None:
+    """Names already applied, or None when the bookkeeping table does not exist yet."""
+    if conn.execute(sa.text("select to_regclass('audit.schema_migration')")).scalar() is None:
+        return None
+    return set(conn.execute(sa.text("select name from audit.schema_migration")).scalars())
 
 
 def migrate(engine: sa.Engine) -> list[str]:
     """Apply pending migrations; return the names applied now. Safe to call on every run."""
+    names = [path.name for path in sorted(MIGRATIONS.glob("*.sql"))]
+    with engine.connect() as conn:
+        done = _applied(conn)
+    if done is not None and not set(names) - done:
+        refresh(engine)
+        return []
     applied_now: list[str] = []
     with engine.begin() as conn:
-        conn.execute(sa.text("select pg_advisory_xact_lock(20260301)"))
+        conn.execute(sa.text("select pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         conn.execute(sa.text("create schema if not exists audit"))
         conn.execute(
             sa.text(
@@ -21,13 +41,14 @@ def migrate(engine: sa.Engine) -> list[str]:
                 " name text primary key, applied_at timestamptz not null default now())"
             )
         )
-        done = set(conn.execute(sa.text("select name from audit.schema_migration")).scalars())
-        for path in sorted(MIGRATIONS.glob("*.sql")):
-            if path.name in done:
+        done = _applied(conn) or set()
+        for name in names:
+            if name in done:
                 continue
-            conn.exec_driver_sql(path.read_text(encoding="utf-8"))
+            conn.exec_driver_sql((MIGRATIONS / name).read_text(encoding="utf-8"))
             conn.execute(
-                sa.text("insert into audit.schema_migration (name) values (:n)"), {"n": path.name}
+                sa.text("insert into audit.schema_migration (name) values (:n)"), {"n": name}
             )
-            applied_now.append(path.name)
+            applied_now.append(name)
+        apply_grants(conn)
     return applied_now

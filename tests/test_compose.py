@@ -31,12 +31,19 @@ SECRETS = (
     "AIRFLOW_JWT_SECRET",
     "AIRFLOW_API_SECRET_KEY",
     "WAREHOUSE_PASSWORD",
+    "WAREHOUSE_ETL_PASSWORD",
+    "WAREHOUSE_BI_PASSWORD",
+    "WAREHOUSE_AUDIT_PASSWORD",
+    "REDIS_PASSWORD",
+    "SUPERSET_SECRET_KEY",
+    "SUPERSET_ADMIN_PASSWORD",
 )
 AIRFLOW_SERVICES = (
     "airflow-apiserver",
     "airflow-scheduler",
     "airflow-dag-processor",
     "airflow-triggerer",
+    "airflow-worker",
 )
 
 
@@ -98,10 +105,13 @@ def compose() -> list[str]:
     return command
 
 
-def _run(compose: list[str], env_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    compose: list[str], env_file: Path, *args: str, profiles: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     # An explicit --env-file also stops compose from reading a developer's real ./.env.
+    chosen = [arg for profile in profiles for arg in ("--profile", profile)]
     return subprocess.run(
-        [*compose, "-f", str(COMPOSE_FILE), "--env-file", str(env_file), "config", *args],
+        [*compose, *chosen, "-f", str(COMPOSE_FILE), "--env-file", str(env_file), "config", *args],
         cwd=REPO,
         env=_clean_env(),
         capture_output=True,
@@ -214,9 +224,74 @@ def test_airflow_services_mounts_and_settings(rendered: dict) -> None:
         assert Path(mounts["/opt/lantian/dbt_project"]["source"]) == REPO / "dbt_project", name
         assert "/opt/lantian/inbox" in mounts, name
         env = _env(service)
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__CELERY__BROKER_URL"].endswith("@redis:6379/0"), name
+        assert "@airflow-metadata:5432/" in env["AIRFLOW__CELERY__RESULT_BACKEND"], name
         assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false", name
         assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Shanghai", name
         assert env["LANTIAN_INBOX"] == "/opt/lantian/inbox", name
         assert env["LANTIAN_STATE"] == "/opt/lantian/state", name
     assert services["airflow-apiserver"]["command"] == ["api-server"]
+
+
+def test_celery_worker_and_redis_broker(rendered: dict) -> None:
+    services = rendered["services"]
+    worker, redis = services["airflow-worker"], services["redis"]
+    assert worker["command"] == ["celery", "worker"]
+    assert "redis" in worker["depends_on"] and "airflow-apiserver" in worker["depends_on"]
+    assert not redis.get("ports"), "the broker must not be published to the host"
+    assert "--requirepass" in redis["command"]
+    password = _env_file_values(ENV_EXAMPLE)["REDIS_PASSWORD"]
+    assert f":{password}@redis:6379/" in _env(worker)["AIRFLOW__CELERY__BROKER_URL"]
+
+
+def test_airflow_uses_the_etl_login_and_only_init_the_admin(rendered: dict) -> None:
+    services, example = rendered["services"], _env_file_values(ENV_EXAMPLE)
+    admin, etl = example["WAREHOUSE_USER"], example["WAREHOUSE_ETL_USER"]
+    assert admin != etl
+    for name in AIRFLOW_SERVICES:
+        env = _env(services[name])
+        assert env["WAREHOUSE_URL"].startswith(f"postgresql://{etl}:"), name
+        assert env["LANTIAN_DB_USER"] == etl, name
+        assert env["LANTIAN_DB_ROLE"] == "lantian_transformer", name
+        assert "WAREHOUSE_ADMIN_URL" not in env, name
+    init = services["airflow-init"]
+    assert _env(init)["WAREHOUSE_ADMIN_URL"].startswith(f"postgresql://{admin}:")
+    assert "python -m ingest migrate" in " ".join(init["command"])
+
+
+def test_warehouse_first_start_creates_roles_from_the_migration(rendered: dict) -> None:
+    mounts = {v["target"]: v for v in rendered["services"]["warehouse"]["volumes"]}
+    assert Path(mounts["/docker-entrypoint-initdb.d"]["source"]) == REPO / "docker/warehouse-init"
+    roles = Path(mounts["/lantian/roles.sql"]["source"])
+    assert roles == REPO / "ingest/migrations/0007_roles.sql" and roles.is_file()
+    script = (REPO / "docker/warehouse-init/10_lantian_users.sh").read_text(encoding="utf-8")
+    for role in ("lantian_loader", "lantian_transformer", "lantian_bi_reader", "lantian_auditor"):
+        assert f"in role {role}" in script or f", {role};" in script, role
+
+
+def test_bi_profile_superset_reads_marts_as_the_bi_login(compose: list[str]) -> None:
+    result = _run(compose, ENV_EXAMPLE, "--format", "json", profiles=("bi",))
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    superset = services["superset"]
+    assert superset["ports"] and all(p["host_ip"] == "127.0.0.1" for p in superset["ports"])
+    env = _env(superset)
+    assert env["WAREHOUSE_BI_USER"] == _env_file_values(ENV_EXAMPLE)["WAREHOUSE_BI_USER"]
+    assert "warehouse" in superset["depends_on"]
+    init = (REPO / "docker/superset/init.sh").read_text(encoding="utf-8")
+    assert "${WAREHOUSE_BI_USER}:${WAREHOUSE_BI_PASSWORD}@warehouse:5432/" in init
+
+
+def test_bi_service_is_optional(rendered: dict) -> None:
+    assert "superset" not in rendered["services"]
+
+
+def test_api_server_requires_a_login(rendered: dict) -> None:
+    for name in AIRFLOW_SERVICES:
+        env = _env(rendered["services"][name])
+        # SIMPLE_AUTH_MANAGER_ALL_ADMINS would let anyone in without a password.
+        assert env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "false").lower() != "true"
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].endswith(":admin"), name
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"], name
+    assert "flower" not in " ".join(rendered["services"]), "Flower has no login here"
