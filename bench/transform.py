@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.transform [--hours 3] [--seed N]
 
 Two fresh databases on one PostgreSQL (WAREHOUSE_URL's server, or the embedded one): one holds
-the last month of a generated sample, the other the last twelve months. Each gets a full dbt
+the last month of a generated sample (the city profile, national and county stations), the
+other the last twelve months. Each gets a full dbt
 build, then the same next hours arrive one at a time: each hour is loaded and the hourly
 transform (``dbt run``: the models; the incremental ones process only what changed) is timed.
 Prints the median seconds of both and their ratio (goal: <= 1.5, i.e. the cost of an hourly run
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
-from ingest import load, sample, warehouse
+from ingest import load, reference, sample, warehouse
 from ingest import national_station as ns
 from ingest.dbt_runner import run_dbt
 from ingest.migrate import migrate
@@ -52,13 +53,16 @@ def hourly_runs(
 ) -> list[float]:
     """Load [history_start, now), full build, then time `hours` hourly load+transform cycles."""
     engine = warehouse.engine(url)
-    load.load_interval(engine, inbox, history_start, now, "bench")
+    reference.load_profile(engine, PROFILE)  # stations' counties, targets, peer groups
+    for feed in load.FEEDS:  # national-control and county stations
+        load.load_interval(engine, inbox, history_start, now, "bench", feed)
     if not run_dbt(["build", "--quiet"], url, target_path=work / "target").success:
         raise SystemExit("full dbt build failed")
     timings = []
     for step in range(hours):
         start = now + dt.timedelta(hours=step)
-        load.load_interval(engine, inbox, start, start + dt.timedelta(hours=1), "bench")
+        for feed in load.FEEDS:
+            load.load_interval(engine, inbox, start, start + dt.timedelta(hours=1), "bench", feed)
         began = time.perf_counter()
         outcome = run_dbt(["run", "--quiet"], url, target_path=work / "target")
         timings.append(time.perf_counter() - began)
