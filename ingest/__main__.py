@@ -107,7 +107,9 @@ def summary(url: str) -> str:
                 else "passed"
             )
             lines.append(f"validation {run.suite}: {verdict} of {run.evaluated} (run {run.run_id})")
-            lines.append(f"  data-quality report: {run.report_path}")
+        # one report per pipeline run covers every suite: name each distinct report once
+        for path in dict.fromkeys(run.report_path for run in runs if run.report_path):
+            lines.append(f"data-quality report: {path}")
     engine.dispose()
     return "\n".join(lines)
 
