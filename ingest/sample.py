@@ -554,16 +554,18 @@ def generate(
     city_of = {st.code: st.city for st in stations}
 
     for i in range(WARMUP_HOURS, n):
-        begin = t0 + dt.timedelta(hours=i)
-        label = begin + dt.timedelta(hours=1)
-        day = begin.date()
-        post = day >= RULE_2026_FROM
-        name = f"{label:%Y-%m-%dT%H}.csv"
+        hour = _Hour.at(t0, i)
+        label, day, post, name, timepoint = (
+            hour.label,
+            hour.day,
+            hour.post,
+            hour.name,
+            hour.timepoint,
+        )
         rel = f"{STATION_DIR}/{name}"
         if i in missing:
             summary.faults.append(Fault("missing_file", rel))
             continue
-        timepoint = f"{label:%Y-%m-%dT%H}00" if post else f"{label:%Y-%m-%dT%H}:00:00"
         if post:
             ordered = sorted(stations, key=lambda s: (gb_order[s.city], s.code))
         else:
@@ -696,28 +698,43 @@ def _write_county_feed(
     folder.mkdir(parents=True, exist_ok=True)
     summary.county_stations = len(stations)
     for i in range(WARMUP_HOURS, n):
-        begin = t0 + dt.timedelta(hours=i)
-        label = begin + dt.timedelta(hours=1)
-        day = begin.date()
-        post = day >= RULE_2026_FROM
-        name = f"{label:%Y-%m-%dT%H}.csv"
-        rel = f"{COUNTY_DIR}/{name}"
+        hour = _Hour.at(t0, i)
+        rel = f"{COUNTY_DIR}/{hour.name}"
         if i in missing:
             summary.county_gaps.append(Fault("missing_file", rel))
             continue
-        timepoint = f"{label:%Y-%m-%dT%H}00" if post else f"{label:%Y-%m-%dT%H}:00:00"
         lines = [",".join(HEADER)]
         for st in stations:
             if st.code == out_station and i in outage:
                 summary.county_gaps.append(Fault("station_absent", rel, station=st.code))
                 continue
             pub = _publish(
-                st, i, day, post, timepoint, series[st.code], derived[st.code], (), False
-            )
+                st, i, hour.day, hour.post, hour.timepoint, series[st.code], derived[st.code], (),
+                False,
+            )  # fmt: skip
             lines.append(_csv_line(pub.fields))
-        (folder / name).write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+        (folder / hour.name).write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
         summary.county_files += 1
         summary.county_rows += len(lines) - 1
+
+
+@dataclass(frozen=True)
+class _Hour:
+    """Simulated hour i as the publication names it: labelled by its END, local time."""
+
+    label: dt.datetime
+    day: dt.date  # the natural day the hour belongs to (its start's date)
+    post: bool  # HJ 633-2026 format (from 2026-03-01): NA markers, ``T0800`` timepoints
+    name: str  # file name YYYY-MM-DDTHH.csv
+    timepoint: str
+
+    @classmethod
+    def at(cls, t0: dt.datetime, i: int) -> _Hour:
+        begin = t0 + dt.timedelta(hours=i)
+        label = begin + dt.timedelta(hours=1)
+        post = begin.date() >= RULE_2026_FROM
+        timepoint = f"{label:%Y-%m-%dT%H}00" if post else f"{label:%Y-%m-%dT%H}:00:00"
+        return cls(label, begin.date(), post, f"{label:%Y-%m-%dT%H}.csv", timepoint)
 
 
 def _at_line(fault: Fault, line: int) -> Fault:

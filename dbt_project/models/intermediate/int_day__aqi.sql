@@ -47,57 +47,32 @@ station_day as (
     where {{ new_since_last_run() }}
 ),
 
-city_day as (
-    select
-        'city' as scope,
-        city as entity_code,
-        city as entity_name,
-        city,
-        obs_date,
-        rule_set,
-        raw_batch_watermark,
-        so2_24h_exact,
-        no2_24h_exact,
-        co_24h_exact,
-        pm10_24h_exact,
-        pm2_5_24h_exact,
-        o3_8h_exact,
-        o3_1h_max,
-        so2_24h_not_monitored,
-        no2_24h_not_monitored,
-        co_24h_not_monitored,
-        pm10_24h_not_monitored,
-        pm2_5_24h_not_monitored,
-        o3_8h_not_monitored
-    from {{ ref('int_city_day__concentration') }}
-    where {{ new_since_last_run() }}
-),
-
-county_day as (
-    select
-        'county' as scope,
-        city || '/' || county as entity_code,
-        county as entity_name,
-        city,
-        obs_date,
-        rule_set,
-        raw_batch_watermark,
-        so2_24h_exact,
-        no2_24h_exact,
-        co_24h_exact,
-        pm10_24h_exact,
-        pm2_5_24h_exact,
-        o3_8h_exact,
-        o3_1h_max,
-        so2_24h_not_monitored,
-        no2_24h_not_monitored,
-        co_24h_not_monitored,
-        pm10_24h_not_monitored,
-        pm2_5_24h_not_monitored,
-        o3_8h_not_monitored
-    from {{ ref('int_county_day__concentration') }}
-    where {{ new_since_last_run() }}
-),
+{#- areas: one CTE each, alike but for the entity's code and name -#}
+{% set areas = [
+    ('city_day', 'city', 'city', 'city', 'int_city_day__concentration'),
+    ('county_day', 'county', "city || '/' || county", 'county', 'int_county_day__concentration'),
+] %}
+{% for cte, scope, code, name, model in areas %}
+    {{ cte }} as (
+        select
+            '{{ scope }}' as scope,
+            {{ code }} as entity_code,
+            {{ name }} as entity_name,
+            city,
+            obs_date,
+            rule_set,
+            raw_batch_watermark,
+            {% for ind in ['so2_24h', 'no2_24h', 'co_24h', 'pm10_24h', 'pm2_5_24h', 'o3_8h'] %}
+                {{ ind }}_exact,
+            {% endfor %}
+            o3_1h_max,
+            {% for ind in ['so2_24h', 'no2_24h', 'co_24h', 'pm10_24h', 'pm2_5_24h', 'o3_8h'] %}
+                {{ ind }}_not_monitored{% if not loop.last %},{% endif %}
+            {% endfor %}
+        from {{ ref(model) }}
+        where {{ new_since_last_run() }}
+    ),
+{% endfor %}
 
 days_in_force as (
     select * from station_day
