@@ -43,14 +43,13 @@ RAW_COLUMNS = (
 class Feed:
     """An hourly station feed in the national publication's CSV layout.
 
-    ``folder`` is its inbox folder; ``source`` names its batches and gaps in ``audit``;
-    ``network`` is what staging calls the stations it carries (national-control stations make the
-    city figures; county stations make the county figures).
+    ``folder`` is its inbox folder; ``source`` names its batches and gaps in ``audit``. Staging
+    (stg_cnemc__station_hour) reads a station-hour's network from its batch's source: national-
+    control stations make the city figures, county stations the county figures.
     """
 
     folder: str
     source: str
-    network: str
 
     @property
     def version_folders(self) -> tuple[Path, ...]:
@@ -61,9 +60,9 @@ class Feed:
 
 
 # 全国城市空气质量实时发布平台: the national-control (国控) stations
-NATIONAL = Feed("national_station", ns.SOURCE, "national")
+NATIONAL = Feed("national_station", ns.SOURCE)
 # 县(市、区)空气自动监测站: the province's county stations, published in the same CSV layout
-COUNTY = Feed("county_station", "county_station_hourly", "county")
+COUNTY = Feed("county_station", "county_station_hourly")
 FEEDS = (NATIONAL, COUNTY)
 FEED_FOLDER = NATIONAL.folder
 VERSION_FOLDERS = NATIONAL.version_folders

@@ -28,7 +28,8 @@ with
 latest as (
     select distinct on (source.station_code, source.observed_at)
         source.*,
-        -- the feed that landed the version: national-control (国控) or county (县控) stations
+        -- the feed that landed the version (ingest.load.FEEDS): national-control (国控) or county
+        -- (县控) stations
         case when batch.source = 'county_station_hourly' then 'county' else 'national' end as network,
         count(*) over (partition by source.station_code, source.observed_at) as published_versions
     from source
