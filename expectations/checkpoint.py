@@ -14,7 +14,7 @@ from pathlib import Path
 
 from expectations.gx_run import ExpectationOutcome, sqlalchemy_url, validate
 from expectations.load_audit import load_audit_html
-from expectations.persist import persist_run
+from expectations.persist import persist_run, persist_skipped
 from expectations.report import render_html, station_coverage, write_report
 from expectations.suite import SuiteSpec, load_suite
 from expectations.window import DayWindow
@@ -33,6 +33,7 @@ class CheckpointOutcome:
     failed_warning: int
     report_path: Path | None
     results: tuple[ExpectationOutcome, ...] = field(default=(), repr=False)
+    skipped_reason: str | None = None  # not validated: its table does not exist (never built)
 
     @property
     def blocked(self) -> list[str]:
@@ -44,6 +45,8 @@ class CheckpointOutcome:
         )
 
     def summary(self) -> str:
+        if self.skipped_reason:
+            return f"SKIPPED: run {self.run_id}: {self.skipped_reason}"
         verdict = (
             "PASS"
             if self.success
@@ -99,10 +102,28 @@ def run_checkpoint(
     checkpoint_name = f"{suite.name}_checkpoint"
     query = _select(suite, window)
 
-    outcomes = validate(warehouse_url, suite, query)
-
     engine = sa.create_engine(sqlalchemy_url(warehouse_url), pool_pre_ping=True)
     try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                sa.text("select to_regclass(:t) is not null"), {"t": suite.data_asset}
+            ).scalar_one()
+        if not exists:
+            reason = (
+                f"{suite.data_asset} does not exist: no previous version (its first build was"
+                " held back by a failed gate, or it was never built); nothing to validate"
+            )
+            persist_skipped(
+                engine,
+                run_id=run_id,
+                checkpoint=checkpoint_name,
+                suite=suite,
+                window=window,
+                reason=reason,
+                pipeline_run=pipeline_run,
+            )
+            return CheckpointOutcome(suite, run_id, False, True, 0, 0, 0, None, (), reason)
+        outcomes = validate(warehouse_url, suite, query)
         threshold = _valid_threshold(suite)
         coverage, coverage_error = (
             station_coverage(engine, query, threshold)

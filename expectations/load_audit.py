@@ -38,6 +38,11 @@ QUARANTINE_SQL = (
     "select q.source_file, q.sheet, q.line_number, q.column_name, q.value, q.reason"
     " from quarantine.rejected_record q order by q.source_file, q.line_number"
 )
+# values invalidated one by one (the record is loaded; dbt view over the versions in use)
+VALUE_QUARANTINE_SQL = (
+    "select v.source_file, v.line_number, v.station_code, v.column_name, v.value, v.reason"
+    " from quarantine.station_value_rejected v order by v.source_file, v.line_number, v.column_name"
+)
 MAX_LISTED = 5000  # quarantined records listed in full up to this many (the query lists all)
 
 
@@ -68,6 +73,17 @@ def load_audit_html(engine: sa.Engine, window: DayWindow) -> str:
             quarantined_total = conn.execute(
                 sa.text("select count(*) from quarantine.rejected_record")
             ).scalar_one()
+            has_values = conn.execute(
+                sa.text("select to_regclass('quarantine.station_value_rejected') is not null")
+            ).scalar_one()
+            values = _rows(conn, VALUE_QUARANTINE_SQL, MAX_LISTED) if has_values else []
+            values_total = (
+                conn.execute(
+                    sa.text("select count(*) from quarantine.station_value_rejected")
+                ).scalar_one()
+                if has_values
+                else 0
+            )
     except sa.exc.SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         return f'<p class="fail">无法查询加载审计 Load audit unavailable: {_t(first)}</p>'
@@ -98,6 +114,16 @@ def load_audit_html(engine: sa.Engine, window: DayWindow) -> str:
         if quarantined_total > MAX_LISTED
         else ""
     )
+    v_rows = "\n".join(
+        f"<tr><td>{_t(v.source_file)}</td><td class=num>{_t(v.line_number)}</td><td>{_t(v.station_code)}</td>"
+        f"<td>{_t(v.column_name)}</td><td><code>{_t(v.value)}</code></td><td>{_t(v.reason)}</td></tr>"
+        for v in values
+    )
+    more_values = (
+        f'<p class="muted">仅列出前 {MAX_LISTED} 条 / first {MAX_LISTED} of {values_total} listed.</p>'
+        if values_total > MAX_LISTED
+        else ""
+    )
     return f"""
 <h2>加载对账 Load reconciliation</h2>
 <p class="muted">records_in = loaded + quarantined + duplicates, per source. Query: <code>{_t(" ".join(RECONCILIATION_SQL.split()))}</code></p>
@@ -118,4 +144,10 @@ def load_audit_html(engine: sa.Engine, window: DayWindow) -> str:
 {more}
 <table><thead><tr><th>文件 file</th><th>工作表 sheet</th><th>行 line</th><th>列 column</th>
 <th>值 value</th><th>原因 reason</th></tr></thead><tbody>{q_rows}</tbody></table>
+
+<h2>隔离数值 Values invalidated ({values_total})</h2>
+<p class="muted">Single values left out of every score (out of the analyser range, or not a number); the record is loaded and scored from its other pollutants. Query: <code>{_t(VALUE_QUARANTINE_SQL)}</code></p>
+{more_values}
+<table><thead><tr><th>文件 file</th><th>行 line</th><th>站点 station</th><th>列 column</th>
+<th>值 value</th><th>原因 reason</th></tr></thead><tbody>{v_rows}</tbody></table>
 """

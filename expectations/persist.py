@@ -104,3 +104,38 @@ def persist_run(
                 for o in outcomes
             ],
         )
+
+
+def persist_skipped(
+    engine: sa.Engine,
+    *,
+    run_id: str,
+    checkpoint: str,
+    suite: SuiteSpec,
+    window: DayWindow,
+    reason: str,
+    pipeline_run: str | None = None,
+) -> None:
+    """Record a suite that was not validated (severity ``skipped``, with the reason)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("delete from dq.validation_run where run_id = :r"), {"r": run_id})
+        conn.execute(
+            sa.text(
+                "insert into dq.validation_run (run_id, checkpoint, suite, data_asset,"
+                " interval_start, interval_end, success, evaluated_expectations,"
+                " successful_expectations, severity, pipeline_run, stage, blocked_models,"
+                " skipped_reason) values (:run_id, :checkpoint, :suite, :asset, :start, :end,"
+                " false, 0, 0, 'skipped', :pipeline_run, :stage, '{}', :reason)"
+            ),
+            {
+                "run_id": run_id,
+                "checkpoint": checkpoint,
+                "suite": suite.name,
+                "asset": suite.data_asset,
+                "start": window.start,
+                "end": window.end,
+                "pipeline_run": pipeline_run,
+                "stage": suite.stage,
+                "reason": reason,
+            },
+        )

@@ -101,7 +101,7 @@ def _section(conn: sa.Connection, title: str, sql: str, head: list[str], fmt: An
 
 SUITES_SQL = """
 select v.run_id, v.suite, v.stage, v.data_asset, v.success, v.evaluated_expectations,
-       v.successful_expectations, v.severity, v.blocked_models, v.run_at,
+       v.successful_expectations, v.severity, v.blocked_models, v.run_at, v.skipped_reason,
        count(*) filter (where not r.success and r.severity = 'critical') as failed_critical,
        count(*) filter (where not r.success and r.severity = 'warning') as failed_warning
 from dq.validation_run v left join dq.expectation_result r using (run_id)
@@ -225,7 +225,8 @@ def _suites_block(rows: list[sa.Row]) -> str:
                 _t(r.suite), _t(r.stage), f"<code>{_t(r.data_asset)}</code>",
                 str(r.evaluated_expectations), str(r.failed_critical), str(r.failed_warning),
                 _t(", ".join(r.blocked_models or [])) if r.blocked_models else "—",
-                _badge(r.failed_critical, r.failed_warning),
+                f'<span class="badge warn">未校验 SKIPPED</span> {_t(r.skipped_reason)}'
+                if r.skipped_reason else _badge(r.failed_critical, r.failed_warning),
             ]
             for r in rows
         ],

@@ -83,17 +83,26 @@ def exclusions(blocked: list[str]) -> list[str]:
     return ["--exclude", *blocked] if blocked else []
 
 
-def verdict(stages: list[dict[str, object]]) -> str:
-    """Raise DataQualityFailed when any stage had a critical failure, naming suites and marts."""
+def verdict(stages: list[dict[str, object]], details: list[str] | None = None) -> str:
+    """Raise DataQualityFailed when any stage had a critical failure, naming suites, what failed
+    (``details``: e.g. the observed share) and the marts kept back; otherwise say whether the run
+    passed cleanly or with warnings."""
     failures = [name for s in stages for name in s.get("critical_failures", [])]  # type: ignore[union-attr]
     blocked = sorted({b for s in stages for b in s.get("blocked", [])})  # type: ignore[union-attr]
+    warnings = sorted({name for s in stages for name in s.get("warnings", [])})  # type: ignore[union-attr]
     if failures:
+        what = f" ({'; '.join(details)})" if details else ""
         kept = f"; kept at their last good version: {', '.join(blocked)}" if blocked else ""
         raise DataQualityFailed(
-            f"critical data-quality failure in suite(s) {', '.join(failures)}{kept}"
+            f"critical data-quality failure in suite(s) {', '.join(failures)}{what}{kept}"
             " (see the data-quality report)"
         )
-    return "no critical data-quality failure"
+    if warnings:
+        return (
+            f"PASS with warnings: no critical data-quality failure; warnings in suite(s)"
+            f" {', '.join(warnings)} (see the data-quality report)"
+        )
+    return "PASS: no critical data-quality failure"
 
 
 # The steps of the transform DAG (dags/lantian_transform.py): each opens what it needs, so the
@@ -108,11 +117,44 @@ def gate_step(pipeline_run: str) -> dict[str, object]:
 
 
 def marts_build_step(blocked: list[str]) -> dict[str, object]:
-    """dbt build of the marts, without the models a failed gate keeps at their last good version."""
+    """dbt build of the marts, without the models a failed gate keeps at their last good version.
+
+    A held-back model that was never built has no last good version: the step says so plainly
+    (the marts suites then skip its table with that reason)."""
+    from ingest import warehouse
+    from ingest.dbt_runner import relations_selected
     from ingest.pipeline import MARTS, build
 
+    held = relations_selected(blocked) if blocked else []
+    absent = _absent(warehouse.warehouse_url(), held)
+    if absent:
+        print(
+            "no previous version exists of "
+            + ", ".join(absent)
+            + ": the gate held back their first build, so they stay absent until it passes"
+        )
     result = build([*MARTS, *exclusions(blocked)])
-    return {**result, "excluded": blocked}
+    return {**result, "excluded": blocked, "held_back": held, "never_built": absent}
+
+
+def _absent(warehouse_url: str, relations: list[str]) -> list[str]:
+    """The relations (``schema.name``) that do not exist in the warehouse."""
+    if not relations:
+        return []
+    import sqlalchemy as sa
+
+    from expectations.gx_run import sqlalchemy_url
+
+    engine = sa.create_engine(sqlalchemy_url(warehouse_url))
+    try:
+        with engine.connect() as conn:
+            return [
+                r
+                for r in relations
+                if conn.execute(sa.text("select to_regclass(:r) is null"), {"r": r}).scalar_one()
+            ]
+    finally:
+        engine.dispose()
 
 
 def marts_step(pipeline_run: str) -> dict[str, object]:
@@ -146,6 +188,7 @@ def verdict_step(pipeline_run: str) -> str:
     import sqlalchemy as sa
 
     from ingest import warehouse
+    from ingest.dbt_runner import relations_selected
 
     engine = warehouse.engine()
     try:
@@ -157,14 +200,33 @@ def verdict_step(pipeline_run: str) -> str:
                 ),
                 {"p": pipeline_run},
             ).all()
+            details = [
+                f"{d.suite}: {d.column_name} {d.observed}"
+                for d in conn.execute(
+                    sa.text(
+                        "select v.suite, r.column_name, coalesce(r.observed_value,"
+                        " 'values ' || r.partial_unexpected::text) as observed"
+                        " from dq.validation_run v join dq.expectation_result r using (run_id)"
+                        " where v.pipeline_run = :p and not r.success and r.severity = 'critical'"
+                        " order by v.suite, r.expectation_index"
+                    ),
+                    {"p": pipeline_run},
+                )
+            ]
     finally:
         engine.dispose()
     failed = [r for r in rows if r.severity == "critical"]
+    selectors = [b for r in failed for b in r.blocked]
+    marts = [m for m in relations_selected(selectors) if m.startswith("marts.")]
+    if marts:
+        details.append(f"marts held back: {', '.join(marts)}")
     return verdict(
         [
             {
                 "critical_failures": [r.suite for r in failed],
-                "blocked": [b for r in failed for b in r.blocked],
+                "blocked": selectors,
+                "warnings": [r.suite for r in rows if r.severity == "warning"],
             }
-        ]
+        ],
+        details,
     )

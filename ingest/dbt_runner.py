@@ -103,3 +103,39 @@ def store_results(engine: sa.Engine, payload: dict) -> int:
                 rows,
             )
     return len(rows)
+
+
+def manifest(target_path: Path | None = None) -> dict:
+    """The dbt manifest of the last dbt command that wrote ``target_path`` (default: the
+    transform's target folder); empty when dbt has not run there yet."""
+    path = (target_path or (warehouse.state_dir() / "dbt_target")) / "manifest.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def relations_selected(selectors: list[str], target_path: Path | None = None) -> list[str]:
+    """``schema.name`` of every model a list of ``name+`` / ``name`` selectors selects (the model
+    and, with ``+``, everything built on it), from the manifest; sorted."""
+    doc = manifest(target_path)
+    nodes = doc.get("nodes", {})
+    children = doc.get("child_map", {})
+    by_name = {n["name"]: uid for uid, n in nodes.items() if n.get("resource_type") == "model"}
+    chosen: set[str] = set()
+    for selector in selectors:
+        uid = by_name.get(selector.strip("+"))
+        if uid is None:
+            continue
+        todo = [uid]
+        while todo:
+            current = todo.pop()
+            if current in chosen:
+                continue
+            chosen.add(current)
+            if selector.endswith("+"):
+                todo.extend(c for c in children.get(current, []) if c in nodes)
+    return sorted(
+        f"{nodes[u]['schema']}.{nodes[u]['name']}"
+        for u in chosen
+        if nodes[u].get("resource_type") == "model"
+    )

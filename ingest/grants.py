@@ -28,10 +28,13 @@ ROLES = (LOADER, TRANSFORMER, BI_READER, AUDITOR)
 READ = "read"
 WRITE = "write"
 BUILD = "build"
+# "extend": read the schema's tables and create views of one's own there, without any right to
+# change the rows others wrote (dbt's quarantine views beside the loader's quarantine table).
+EXTEND = "extend"
 
 GRANTS: dict[str, dict[str, str]] = {
     "raw": {LOADER: WRITE, TRANSFORMER: READ},
-    "quarantine": {LOADER: WRITE, TRANSFORMER: READ, AUDITOR: READ},
+    "quarantine": {LOADER: WRITE, TRANSFORMER: EXTEND, AUDITOR: READ},
     "audit": {LOADER: WRITE, TRANSFORMER: READ, AUDITOR: READ},
     "dq": {TRANSFORMER: WRITE, AUDITOR: READ},
     "lineage": {TRANSFORMER: BUILD, AUDITOR: READ},
@@ -43,15 +46,22 @@ GRANTS: dict[str, dict[str, str]] = {
 
 _TABLE_PRIVILEGES = {
     READ: "select",
+    EXTEND: "select",
     WRITE: "select, insert, update, delete, truncate",
     BUILD: "select, insert, update, delete, truncate, references, trigger",
 }
 _SEQUENCE_PRIVILEGES = {
     READ: "select",
+    EXTEND: "select",
     WRITE: "usage, select, update",
     BUILD: "usage, select, update",
 }
-_SCHEMA_PRIVILEGES = {READ: "usage", WRITE: "usage", BUILD: "usage, create"}
+_SCHEMA_PRIVILEGES = {
+    READ: "usage",
+    WRITE: "usage",
+    BUILD: "usage, create",
+    EXTEND: "usage, create",
+}
 
 
 def _ident(name: str) -> str:

@@ -1,8 +1,11 @@
 """Parser for the national real-time hourly station publication (CNEMC archive CSV format).
 
 Knows nothing of the database. A file becomes well-formed records (values kept as published
-text, so auditors see exactly what the file said), rejected lines with a reason, and a count of
-exact duplicate lines. Quirks handled (../shared/real/README.md): UTF-8 with or without BOM (GB18030
+text, so auditors see exactly what the file said), rejected lines with a reason (a line that
+cannot be a record: field count, timepoint, station code, coordinates, a conflicting repeat of a
+station-hour), and a count of duplicate lines (exact repeats, and empty placeholder rows of a
+station-hour that another row of the file carries with values). Concentration values are not
+judged here: staging invalidates a bad value on its own (seed ``analyser_ranges``). Quirks handled (../shared/real/README.md): UTF-8 with or without BOM (GB18030
 as a fallback), two timestamp formats (``2022-06-15T15:00:00``, ``2026-03-15T0800``), empty / ``NA``
 / ``/`` markers, rows with every value empty, the same station-hour repeated in one file.
 """
@@ -45,19 +48,8 @@ COLUMNS = (
     "co_24h",
 )
 VALUE_COLUMNS = COLUMNS[8:]
-# The published column holding each pollutant's 1h mean. The 1h O3 is the column named o3_24h:
-# the archive's o3 / o3_24h names are swapped (RULES.md 1; checked on every row of ../shared/real).
-ONE_HOUR_COLUMN = {
-    "pm10": "pm10",
-    "pm2_5": "pm2_5",
-    "o3": "o3_24h",
-    "no2": "no2",
-    "so2": "so2",
-    "co": "co",
-}
 # Published markers: empty = missing (2012 era), NA = missing/invalid (2026), "/" = not monitored.
 MARKERS = frozenset({"", "NA", "/"})
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _SIGNED_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M")
 FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2})\.csv$")
@@ -115,17 +107,6 @@ def _decode(path: Path, data: bytes) -> str:
     raise UnreadableFile(f"{path}: neither UTF-8 nor GB18030 text")
 
 
-def _check_value(column: str, value: str) -> str | None:
-    """None if the published value is acceptable, else the reason."""
-    if value in MARKERS:
-        return None
-    if _NUMBER.match(value):
-        return None
-    if _SIGNED_NUMBER.match(value):
-        return f"negative concentration in {column}"
-    return f"not a number in {column}"
-
-
 def parse(path: Path, data: bytes | None = None) -> ParsedFile:
     """Parse one hourly publication file. Raises UnreadableFile if the file cannot be read."""
     if data is None:
@@ -172,8 +153,22 @@ def parse(path: Path, data: bytes | None = None) -> ParsedFile:
         content = tuple(cells[c] for c in COLUMNS)
         if key in seen:
             first_line, first_content = seen[key]
-            if first_content == content:
+            if first_content == content or _without_values(cells):
+                # an exact repeat, or an empty placeholder row after a row with values (archived
+                # hours repeat their station list, the copies differing only in such rows)
                 result.duplicates += 1
+            elif _without_values(dict(zip(COLUMNS, first_content, strict=True))):
+                # the earlier row was the empty placeholder: this row with values replaces it
+                result.duplicates += 1
+                position = next(
+                    i for i, r in enumerate(result.records) if r["line_number"] == first_line
+                )
+                result.records[position] = {
+                    "line_number": line_number,
+                    "observed_at": observed,
+                    **cells,
+                }
+                seen[key] = (line_number, content)
             else:
                 result.rejects.append(
                     Reject(
@@ -190,13 +185,19 @@ def parse(path: Path, data: bytes | None = None) -> ParsedFile:
     return result
 
 
+def _without_values(cells: dict[str, str]) -> bool:
+    """Every published value (AQI, primary pollutant, concentrations) is empty or NA."""
+    return all(cells[c] in ("", "NA") for c in ("primarypollutant", "aqi", *VALUE_COLUMNS))
+
+
 def _first_problem(cells: dict[str, str]) -> tuple[str, str] | None:
-    if cells["aqi"] not in MARKERS and not cells["aqi"].isdigit():
-        return "aqi", "AQI is not an integer"
-    for column in VALUE_COLUMNS:
-        reason = _check_value(column, cells[column])
-        if reason is not None:
-            return column, reason
+    """A problem that makes the whole record unusable (the coordinates name the station's place).
+
+    Concentrations and the published AQI are not checked here: a bad value (a sentinel such as
+    -99 or 99999, a stuck analyser, a stray letter) is invalidated at the value level in staging
+    (``stg_cnemc__station_hour``, seed ``analyser_ranges``) and listed in
+    ``quarantine.station_value_rejected``, so one bad value never stops the record's good ones.
+    """
     for column in ("longitude", "latitude"):
         if cells[column] and not _SIGNED_NUMBER.match(cells[column]):
             return column, f"not a number in {column}"

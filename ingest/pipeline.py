@@ -87,9 +87,16 @@ def load_station_interval(
     }
 
 
-# dbt selections of the transform: the layers below the marts, then the marts (which a critical
-# data-quality failure in between keeps at their last good version).
-UPSTREAM = ["--select", "path:seeds", "path:models/staging", "path:models/intermediate"]
+# dbt selections of the transform: the layers below the marts (and the quarantine views over
+# them, so invalidated values show even when a gate holds the marts back), then the marts (which
+# a critical data-quality failure in between keeps at their last good version).
+UPSTREAM = [
+    "--select",
+    "path:seeds",
+    "path:models/staging",
+    "path:models/intermediate",
+    "path:models/quarantine",
+]
 MARTS = ["--select", "path:models/marts", "path:models/lineage"]
 
 

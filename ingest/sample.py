@@ -13,15 +13,16 @@ Conventions (mimicking the two real files):
   then), the timestamp format (``2026-02-16T00:00:00`` before, ``2026-03-15T0800`` from 2026-03-01),
   the missing marker (empty before, ``NA`` from 2026-03-01), and the day of the running daily maxima.
 - Columns: ``pm10``, ``pm2_5``, ``no2``, ``so2``, ``co`` are 1h values, their ``*_24h`` columns the
-  24h moving means (>= 20 valid hours, GB/T 8170 half-even rounding). Ozone, as on the platform:
-  ``o3_24h`` holds the current 1h O3; ``o3`` the running daily max 1h O3 before 2026-03-01 and a copy
-  of ``o3_24h`` from then; ``o3_8h_24h`` the current 8h moving mean (>= 6 valid hours) and ``o3_8h``
+  24h moving means (>= 20 valid hours, GB/T 8170 half-even rounding). Ozone, as on the platform in
+  each era (``OZONE_LAYOUTS``): until November 2023 ``o3_24h`` holds the current 1h O3 and ``o3`` the
+  running daily max; then ``o3`` the 1h value and ``o3_24h`` empty; in March-April 2026 the 1h value
+  in both; from May 2026 ``o3_24h`` empty again; ``o3_8h_24h`` the current 8h moving mean (>= 6 valid hours) and ``o3_8h``
   its running daily max over the windows ending 08:00..24:00 (the current 8h mean for the hours
   ending 01:00..07:00). NB: the real files show ``o3_8h >= o3_8h_24h`` on every row (and
   ``o3_8h > o3_8h_24h`` on 74 rows of 2022-06-15T15), so the running max is in ``o3_8h``.
 - CO: 1h with one decimal (``1.0``); ``co_24h`` without a trailing ``.0`` (``1``), as published.
 - ``aqi``/``primarypollutant`` come from :func:`ingest.aqi.hourly_aqi` on the published 1h values
-  (O3 from ``o3_24h``). An AQI that is not published is empty before 2026-03-01 and ``NA`` (in both
+  (the 1h O3). An AQI that is not published is empty before 2026-03-01 and ``NA`` (in both
   columns) from then. Stations that do not monitor a pollutant write ``/`` from 2026-03-01 and
   empty before.
 - Row order: by station code before 2026-03-01 (as in 2022-06-15T15), by city in GB 18030 order
@@ -45,7 +46,7 @@ from typing import Any
 import yaml
 
 from ingest.aqi import RULE_2026_FROM, hourly_aqi
-from ingest.national_station import COLUMNS, ONE_HOUR_COLUMN
+from ingest.national_station import COLUMNS
 
 HEADER = COLUMNS
 COL = {name: i for i, name in enumerate(HEADER)}
@@ -601,7 +602,7 @@ def generate(
                 fault = Fault("empty_row", rel, station=code)
             elif key in plan.na:
                 p = plan.na[key]
-                fault = Fault("na_value", rel, station=code, column=ONE_HOUR_COLUMN[p])
+                fault = Fault("na_value", rel, station=code, column=one_hour_column(p, day))
             elif key in plan.bad_number:
                 column, style = plan.bad_number[key]
                 old = fields[COL[column]]
@@ -774,14 +775,14 @@ def _publish(
             return _tenths(v) if co_style == "1h" else _tenths_trimmed(v)
         return str(v)
 
-    o3_1h = fmt("o3", conc["o3"])
+    o3_column, o3_24h_column = _ozone_columns(day, fmt("o3", conc["o3"]), fmt("o3", d["o3_max"][i]))
     values = [
         fmt("pm10", conc["pm10"]),
         fmt("pm10", d["pm10_24h"][i]),
         fmt("pm2_5", conc["pm2_5"]),
         fmt("pm2_5", d["pm2_5_24h"][i]),
-        o3_1h if post else fmt("o3", d["o3_max"][i]),
-        o3_1h,
+        o3_column,
+        o3_24h_column,
         fmt("o3", d["o3_8h_max"][i]),
         fmt("o3", d["o3_8h"][i]),
         fmt("no2", conc["no2"]),
@@ -793,6 +794,41 @@ def _publish(
     ]
     primary, aqi = _aqi_columns(day, post, conc, d["so2_24h"][i], not_monitored)
     return _Published([*head, primary, aqi, *values], conc)
+
+
+# The platform's ozone layouts by the date of the data (README "Reading the national
+# publication"): until 2023 the running daily maximum of the 1h O3 in ``o3`` and the 1h value in
+# ``o3_24h``; from November 2023 the 1h value in ``o3`` and ``o3_24h`` empty; March-April 2026 the 1h
+# value in both; from May 2026 (the live layout) ``o3_24h`` empty again. The sample follows the
+# dates; Lantian's reading (staging) decides from what each file carries, never by date.
+OZONE_LAYOUTS = (
+    (dt.date(2023, 11, 14), "running_max"),
+    (dt.date(2026, 3, 1), "o3_only"),
+    (dt.date(2026, 5, 1), "both"),
+    (dt.date.max, "o3_only"),
+)
+
+
+def ozone_layout(day: dt.date) -> str:
+    """The sample's ozone layout for a data date (running_max, o3_only or both)."""
+    return next(layout for until, layout in OZONE_LAYOUTS if day < until)
+
+
+def one_hour_column(pollutant: str, day: dt.date) -> str:
+    """The published column that carries a pollutant's 1h value in the sample on a data date."""
+    if pollutant == "o3":
+        return "o3_24h" if ozone_layout(day) == "running_max" else "o3"
+    return pollutant
+
+
+def _ozone_columns(day: dt.date, o3_1h: str, o3_max: str) -> tuple[str, str]:
+    """The published (o3, o3_24h) cells of a row."""
+    layout = ozone_layout(day)
+    if layout == "running_max":
+        return o3_max, o3_1h
+    if layout == "both":
+        return o3_1h, o3_1h
+    return o3_1h, ""
 
 
 def _aqi_columns(

@@ -347,7 +347,7 @@ def test_a_critical_gate_failure_blocks_only_the_marts_it_guards(
 
     first = transform("run-1")
     assert first["blocked"] == [] and first["critical_failures"] == []
-    assert runner.verdict_step("run-1") == "no critical data-quality failure"
+    assert "no critical data-quality failure" in runner.verdict_step("run-1")
     assert counts() == (1, 2)  # one station hour; A's two SO2 hours
 
     # next: a new station hour, a good HJ 212 hour and one with a flag outside HJ 212 table 8

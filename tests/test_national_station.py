@@ -25,7 +25,8 @@ def write(tmp_path: Path, name: str, lines: list[str], encoding: str = "utf-8") 
 
 
 @pytest.mark.parametrize(
-    ("name", "rows"), [("2022-06-15T15.csv", 1700), ("2026-03-15T08.csv", 1601)]
+    ("name", "rows"),
+    [("2022-06-15T15.csv", 1700), ("2023-12-12T10.csv", 1725), ("2026-03-15T08.csv", 1601)],
 )
 def test_real_files_parse_without_rejects(name: str, rows: int) -> None:
     parsed = ns.parse(REAL / name)
@@ -61,25 +62,41 @@ def test_malformed_lines_are_rejected_with_line_column_and_reason(tmp_path: Path
         HEADER,
         GOOD_2026,  # 2: loads
         GOOD_2026.rsplit(",", 1)[0],  # 3: one field short
-        GOOD_2026.replace("1001A", "1003A").replace(",12,11,", ",12a,11,"),  # 4: not a number
+        GOOD_2026.replace("1001A", "1003A").replace(",12,11,", ",12a,11,"),  # 4: a bad value
         GOOD_2026.replace("1001A", "1004A").replace("2026-03-15T0800", "2026-13-45T99"),  # 5
-        GOOD_2026.replace("1001A", "1005A").replace(",6,5,5,5,", ",-6,5,5,5,"),  # 6: negative
+        GOOD_2026.replace("1001A", "1005A").replace(",6,5,5,5,", ",-6,5,5,5,"),  # 6: a sentinel
         GOOD_2026,  # 7: exact duplicate of line 2
         GOOD_2026.replace(",25,21,", ",26,21,"),  # 8: same station-hour, other values
         "",  # blank line: ignored
         GOOD_2022,  # 10: loads
+        GOOD_2026.replace("116.36", "116.3x"),  # 11: a coordinate that is not a number
     ]
     parsed = ns.parse(write(tmp_path, "2026-03-15T08.csv", lines))
-    assert [r["line_number"] for r in parsed.records] == [2, 10]
+    # one bad value never stops the record: "12a" and "-6" load as published, and staging
+    # invalidates just those values (stg_cnemc__station_hour, seed analyser_ranges)
+    assert [r["line_number"] for r in parsed.records] == [2, 4, 6, 10]
+    assert parsed.records[1]["pm2_5"] == "12a" and parsed.records[2]["no2"] == "-6"
     assert parsed.duplicates == 1
     rejects = {r.line_number: r for r in parsed.rejects}
-    assert sorted(rejects) == [3, 4, 5, 6, 8]
+    assert sorted(rejects) == [3, 5, 8, 11]
     assert rejects[3].reason == "expected 22 fields, got 21"
-    assert (rejects[4].column, rejects[4].value) == ("pm2_5", "12a")
     assert rejects[5].column == "timepoint" and rejects[5].reason == "unparseable timepoint"
-    assert rejects[6].column == "no2" and "negative" in rejects[6].reason
     assert "conflicting duplicate of line 2" in rejects[8].reason
-    assert parsed.records_in == 2 + 5 + 1
+    assert (rejects[11].column, rejects[11].value) == ("longitude", "116.3x")
+    assert parsed.records_in == 4 + 4 + 1
+
+
+def test_an_empty_placeholder_row_gives_way_to_the_row_with_values(tmp_path: Path) -> None:
+    # archived hours can hold their station list twice, a station empty in one copy and with
+    # values in the other (seen in the 2023-03-15 10:00 archive): the values are the record
+    empty = ",".join(GOOD_2026.split(",")[:6] + [""] * 16)
+    other = GOOD_2026.replace("1001A", "1002A")
+    parsed = ns.parse(
+        write(tmp_path, "2026-03-15T08.csv", [HEADER, empty, other, GOOD_2026, other, empty])
+    )
+    assert [r["line_number"] for r in parsed.records] == [4, 3]
+    assert parsed.rejects == [] and parsed.duplicates == 3
+    assert parsed.records_in == 5
 
 
 def test_bom_and_gb18030_are_read(tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ def test_loader_loads_a_file_with_the_real_loader(
     inbox = tmp_path / "inbox"
     (inbox / "national_station").mkdir(parents=True)
     path = inbox / "national_station" / "2026-03-15T08.csv"
-    bad = GOOD_ROW.replace("1001A", "1002A").replace(",12,11,", ",12a,11,")
+    bad = GOOD_ROW.replace("1001A", "1002A").replace(",116.36,", ",116.3x,")
     path.write_text("\n".join([",".join(ns.COLUMNS), GOOD_ROW, bad]) + "\n", encoding="utf-8")
     loader = users[grants.LOADER]
     # A DAG task calls migrate() first: on an up-to-date warehouse the loader runs no DDL.
@@ -212,7 +212,7 @@ def test_loader_loads_a_file_with_the_real_loader(
             ),
             {"b": result.batch_id},
         ).one()
-    assert tuple(reject) == ("pm2_5", "12a")
+    assert tuple(reject) == ("longitude", "116.3x")
 
 
 @pytest.mark.parametrize(

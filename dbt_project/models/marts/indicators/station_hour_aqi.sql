@@ -14,7 +14,10 @@
 -- AQI = max IAQI (HJ 633 formula (2)). Primary pollutant when AQI > 50, ties all listed
 -- (2026 s4.3.1; 2012 s5.2). Missing data (2026 s5.3.1): AQI from the other pollutants, published
 -- only when > 100, otherwise NA. "/" (not monitored, s5.3.2) does not hold back publication.
--- HJ 633-2012 has no such clause: the AQI of the available pollutants is reported.
+-- HJ 633-2012 has no such clause: the AQI of the available pollutants is reported. A value
+-- invalidated in staging (out of its analyser range, or not a number) counts as missing.
+-- Beside the official figure, the platform's reading (platform_aqi, README "Reading the national
+-- publication"): what the national platform publishes for the same values, and why it differs.
 with
 
 hours as (
@@ -36,7 +39,10 @@ per_hour as (
         station_code,
         observed_at,
         max(iaqi) as aqi_available,
-        count(*) filter (where status = 'missing') as pollutants_missing,
+        count(*) filter (where status in ('missing', 'out_of_range', 'unreadable')) as pollutants_missing,
+        count(*) filter (where status in ('out_of_range', 'unreadable')) as pollutants_invalid,
+        bool_or(pollutant = 'pm10' and status in ('missing', 'out_of_range', 'unreadable')) as pm10_missing,
+        bool_or(pollutant = 'pm2_5' and status in ('missing', 'out_of_range', 'unreadable')) as pm2_5_missing,
         count(*) filter (where status = 'not_monitored') as pollutants_not_monitored,
         bool_or(above_top_breakpoint) as above_top_breakpoint,
         {% for pol in ['pm10', 'pm2_5', 'o3', 'no2', 'so2', 'co'] %}
@@ -59,7 +65,8 @@ published_rule as (
                 then 'na_missing_pollutant'
             when per_hour.pollutants_missing > 0 then 'published_missing_pollutant'
             else 'published'
-        end as aqi_status
+        end as aqi_status,
+        {{ platform_aqi('hours.obs_date', 'per_hour') }} as platform_aqi
     from per_hour
     inner join hours
         on
@@ -67,11 +74,13 @@ published_rule as (
             and per_hour.observed_at = hours.observed_at
 ),
 
-primary_pollutant as (
+-- the pollutants with the highest IAQI when the AQI of the pollutants present is above 50
+primary_available as (
     select
         i.station_code,
         i.observed_at,
-        string_agg(ind.primary_label, ',' order by ind.display_order) as primary_pollutant
+        string_agg(ind.primary_label, ',' order by ind.display_order) as primary_pollutant,
+        string_agg(i.pollutant, ',' order by ind.display_order) as primary_codes
     from iaqi as i
     inner join published_rule as p
         on i.station_code = p.station_code and i.observed_at = p.observed_at
@@ -81,8 +90,21 @@ primary_pollutant as (
             and ind.indicator = case
                 when i.pollutant in ('pm10', 'pm2_5') then i.pollutant else i.pollutant || '_1h'
             end
-    where p.aqi > 50 and i.iaqi = p.aqi
+    where p.aqi_available > 50 and i.iaqi = p.aqi_available
     group by i.station_code, i.observed_at
+),
+
+primary_pollutant as (
+    select
+        p.station_code,
+        p.observed_at,
+        case when p.aqi is not null then pa.primary_pollutant end as primary_pollutant,
+        case when p.aqi is not null then pa.primary_codes end as primary_codes,
+        case when p.platform_aqi is not null then pa.primary_pollutant end as platform_primary_pollutant,
+        case when p.platform_aqi is not null then pa.primary_codes end as platform_primary_codes
+    from published_rule as p
+    left join primary_available as pa
+        on p.station_code = pa.station_code and p.observed_at = pa.observed_at
 )
 
 select
@@ -101,6 +123,7 @@ select
     p.aqi_available,
     p.aqi_status,
     p.pollutants_missing,
+    p.pollutants_invalid,
     p.pollutants_not_monitored,
     p.above_top_breakpoint,
     pp.primary_pollutant,
@@ -112,13 +135,20 @@ select
     hours.published_aqi,
     hours.published_aqi_text,
     hours.published_primary_pollutant,
+    pp.primary_codes as primary_pollutant_codes,
+    hours.published_primary_codes,
     (
         p.aqi is not distinct from hours.published_aqi
-        and coalesce(pp.primary_pollutant, '') = coalesce(
-            case when hours.published_primary_pollutant = 'NA' then null else hours.published_primary_pollutant end,
-            ''
-        )
+        and pp.primary_codes is not distinct from hours.published_primary_codes
     ) as matches_publication,
+    p.platform_aqi,
+    pp.platform_primary_pollutant,
+    pp.platform_primary_codes,
+    {{ platform_difference('p', 'hours.rule_set') }} as platform_difference,
+    (
+        p.platform_aqi is not distinct from hours.published_aqi
+        and pp.platform_primary_codes is not distinct from hours.published_primary_codes
+    ) as platform_matches_publication,
     p.rules_applied,
     hours.is_revised,
     hours.published_versions,
@@ -126,6 +156,8 @@ select
     hours.batch_id,
     hours.source_file,
     hours.line_number,
+    hours.o3_1h_source,
+    hours.o3_layout,
     hours.raw_batch_watermark
 from hours
 inner join published_rule as p
