@@ -36,6 +36,7 @@ RAW_COLUMNS = (
     "primary_pollutant",
     "aqi",
     *ns.VALUE_COLUMNS,
+    "network",
 )
 
 
@@ -43,13 +44,14 @@ RAW_COLUMNS = (
 class Feed:
     """An hourly station feed in the national publication's CSV layout.
 
-    ``folder`` is its inbox folder; ``source`` names its batches and gaps in ``audit``. Staging
-    (stg_cnemc__station_hour) reads a station-hour's network from its batch's source: national-
-    control stations make the city figures, county stations the county figures.
+    ``folder`` is its inbox folder; ``source`` names its batches and gaps in ``audit``;
+    ``network`` is written on every record it lands (raw.station_hour_publication.network):
+    national-control stations make the city figures, county stations the county figures.
     """
 
     folder: str
     source: str
+    network: str
 
     @property
     def version_folders(self) -> tuple[Path, ...]:
@@ -60,9 +62,9 @@ class Feed:
 
 
 # 全国城市空气质量实时发布平台: the national-control (国控) stations
-NATIONAL = Feed("national_station", ns.SOURCE)
+NATIONAL = Feed("national_station", ns.SOURCE, "national")
 # 县(市、区)空气自动监测站: the province's county stations, published in the same CSV layout
-COUNTY = Feed("county_station", "county_station_hourly")
+COUNTY = Feed("county_station", "county_station_hourly", "county")
 FEEDS = (NATIONAL, COUNTY)
 FEED_FOLDER = NATIONAL.folder
 VERSION_FOLDERS = NATIONAL.version_folders
@@ -250,7 +252,7 @@ def load_file(
             raise ns.UnreadableFile(f"{path}: {read_error}")
         parsed = ns.parse(path, data)
         with engine.begin() as conn:
-            _copy_records(conn, batch_id, rel, publication_stage(path), parsed.records)
+            _copy_records(conn, batch_id, rel, publication_stage(path), feed.network, parsed.records)
             _insert_rejects(conn, batch_id, rel, parsed.rejects, feed.source)
             conn.execute(
                 sa.text(
@@ -293,6 +295,7 @@ def _copy_records(
     batch_id: int,
     rel: str,
     stage: str,
+    network: str,
     records: Iterable[dict[str, object]],
 ) -> None:
     buffer = io.StringIO()
@@ -314,6 +317,7 @@ def _copy_records(
                 rec["primarypollutant"],
                 rec["aqi"],
                 *(rec[c] for c in ns.VALUE_COLUMNS),
+                network,
             ]
         )
     buffer.seek(0)

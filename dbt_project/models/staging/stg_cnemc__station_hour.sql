@@ -70,12 +70,8 @@ latest as (
     select distinct on (source.station_code, source.observed_at)
         source.*,
         layout.o3_layout,
-        -- the feed that landed the version (ingest.load.FEEDS): national-control (国控) or county
-        -- (县控) stations
-        case when batch.source = 'county_station_hourly' then 'county' else 'national' end as network,
         count(*) over (partition by source.station_code, source.observed_at) as published_versions
     from source
-    left join {{ source('audit', 'load_batch') }} as batch on source.batch_id = batch.batch_id
     left join batch_o3_layout as layout on source.batch_id = layout.batch_id
     -- audited values replace the real-time ones; among versions of one stage the latest load wins
     order by
