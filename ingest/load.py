@@ -252,7 +252,9 @@ def load_file(
             raise ns.UnreadableFile(f"{path}: {read_error}")
         parsed = ns.parse(path, data)
         with engine.begin() as conn:
-            _copy_records(conn, batch_id, rel, publication_stage(path), feed.network, parsed.records)
+            _copy_records(
+                conn, batch_id, rel, publication_stage(path), feed.network, parsed.records
+            )
             _insert_rejects(conn, batch_id, rel, parsed.rejects, feed.source)
             conn.execute(
                 sa.text(
