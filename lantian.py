@@ -103,25 +103,25 @@ def cmd_run(args: argparse.Namespace) -> None:
     else:
         inbox = STATE / "sample_inbox"
         say(f"generating the sample inbox from config/city_profile.yaml into {inbox}")
-        run([python, "-m", "ingest.sample", "--profile", "config/city_profile.yaml",
+        run([python, "-m", "samples.station", "--profile", "config/city_profile.yaml",
              "--out", str(inbox)], env)  # fmt: skip
         say("generating HJ 212 packet logs (CEMS outlets, dust monitors) into the same inbox")
-        run([python, "-m", "ingest.sample_hj212", "--profile", "config/city_profile.yaml",
+        run([python, "-m", "samples.hj212", "--profile", "config/city_profile.yaml",
              "--out", str(inbox)], env, capture=True)  # fmt: skip
         say("generating the bureau workbooks (xlsx, every form) into the same inbox")
-        run([python, "-m", "ingest.sample_forms", "--profile", "config/city_profile.yaml",
+        run([python, "-m", "samples.forms", "--profile", "config/city_profile.yaml",
              "--out", str(inbox)], env, capture=True)  # fmt: skip
     env["LANTIAN_INBOX"] = str(inbox)
     if not env.get("WAREHOUSE_URL"):
-        env["WAREHOUSE_URL"] = run([python, "-m", "ingest", "url"], env, capture=True).strip()
+        env["WAREHOUSE_URL"] = run([python, "-m", "pipelines", "url"], env, capture=True).strip()
         say(f"embedded warehouse: {env['WAREHOUSE_URL']} (stop it with: python3 lantian.py stop)")
     else:
         say("warehouse from WAREHOUSE_URL")
-    run([python, "-m", "ingest", "migrate"], env, capture=True)
+    run([python, "-m", "pipelines", "migrate"], env, capture=True)
     start, end = args.start, args.end
     if not (start and end):
         span = json.loads(
-            run([python, "-m", "ingest", "interval", "--inbox", str(inbox)], env, capture=True)
+            run([python, "-m", "pipelines", "interval", "--inbox", str(inbox)], env, capture=True)
         )
         start, end = start or span["start"], end or span["end"]
     say(f"interval {start} .. {end}")
@@ -164,7 +164,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     say("Airflow: lantian_transform (dbt below the marts, GX gate, marts, GX coverage)")
     run([str(BIN / "airflow"), "dags", "test", "lantian_transform", logical], env)
     say("summary")
-    print(run([python, "-m", "ingest", "summary"], env, capture=True), flush=True)
+    print(run([python, "-m", "pipelines", "summary"], env, capture=True), flush=True)
 
 
 def cmd_test(args: argparse.Namespace) -> None:
@@ -181,7 +181,7 @@ def cmd_test(args: argparse.Namespace) -> None:
 
 def cmd_stop(_: argparse.Namespace) -> None:
     if (BIN / "python").exists():
-        run([str(BIN / "python"), "-m", "ingest", "stop"], base_env())
+        run([str(BIN / "python"), "-m", "pipelines", "stop"], base_env())
 
 
 def cmd_clean(_: argparse.Namespace) -> None:

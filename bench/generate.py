@@ -4,7 +4,7 @@
                                                  [--outlets 1500] [--cems-days 1]
 
 * national station feed: ``--stations`` stations' hourly publication files for
-  ``--station-days`` days, written by ``ingest.sample`` from a synthetic profile (the city
+  ``--station-days`` days, written by ``samples.station`` from a synthetic profile (the city
   profile's stations plus generated ones, 10 per city);
 * HJ 212 feed: ``--outlets`` CEMS outlets' hourly packets (CN=2061, 9 factors with
   Avg/Min/Max/ZsAvg/Cou and flags, ~30 readings a packet) for ``--cems-days`` days, one packet
@@ -24,10 +24,11 @@ from pathlib import Path
 
 import yaml
 
-from ingest import sample
-from ingest.hj212 import LOCAL_TZ, frame
+from ingest.core import paths
+from ingest.hj212.parse import LOCAL_TZ, frame
+from samples import station as sample
 
-PROFILE = Path(__file__).resolve().parent.parent / "config" / "city_profile.yaml"
+PROFILE = paths.config_dir() / "city_profile.yaml"
 END = dt.date(2026, 3, 3)
 
 

@@ -28,9 +28,12 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlalchemy as sa
 
 from bench import generate
-from ingest import hj212, hj212_load, load, warehouse
-from ingest import national_station as ns
-from ingest.migrate import migrate
+from ingest.core import warehouse
+from ingest.core.migrate import migrate
+from ingest.hj212 import load as hj212_load
+from ingest.hj212 import parse as hj212
+from ingest.station import load
+from ingest.station import parse as ns
 
 
 def fresh_database(server: str, name: str) -> str:

@@ -25,12 +25,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
-from ingest import load, reference, sample, warehouse
-from ingest import national_station as ns
-from ingest.dbt_runner import run_dbt
-from ingest.migrate import migrate
+from ingest.core import paths, warehouse
+from ingest.core.migrate import migrate
+from ingest.reference import profile as reference
+from ingest.station import load
+from ingest.station import parse as ns
+from pipelines.dbt import run_dbt
+from samples import station as sample
 
-PROFILE = warehouse.REPO_ROOT / "config" / "city_profile.yaml"
+PROFILE = paths.config_dir() / "city_profile.yaml"
 
 
 def fresh_database(server: str, name: str) -> str:

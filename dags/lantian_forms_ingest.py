@@ -37,7 +37,7 @@ with DAG(
 
     @task(outlets=[FORMS_RAW])
     def load_bureau_workbooks() -> dict[str, object]:
-        from ingest.forms_pipeline import load_forms
+        from pipelines.forms import load_forms
 
         context = get_current_context()
         run = context["dag_run"]

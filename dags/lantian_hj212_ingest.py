@@ -35,8 +35,8 @@ with DAG(
 
     @task(outlets=[HJ212_RAW])
     def load_hj212_packets() -> dict[str, object]:
-        from ingest.hj212_pipeline import load_hj212_interval
-        from ingest.pipeline import run_interval
+        from pipelines.hj212 import load_hj212_interval
+        from pipelines.station import run_interval
 
         context = get_current_context()
         start, end = run_interval(

@@ -34,13 +34,13 @@ with DAG(
 
     @task
     def load_reference_config() -> dict[str, object]:
-        from ingest.pipeline import load_reference
+        from pipelines.station import load_reference
 
         return load_reference()
 
     @task(outlets=[STATION_RAW])
     def load_station_files() -> dict[str, object]:
-        from ingest.pipeline import load_station_interval, run_interval
+        from pipelines.station import load_station_interval, run_interval
 
         context = get_current_context()
         start, end = run_interval(

@@ -37,7 +37,7 @@ with DAG(
 
     @task
     def dbt_build_upstream() -> dict[str, object]:
-        from ingest.pipeline import UPSTREAM, build
+        from pipelines.station import UPSTREAM, build
 
         return build(UPSTREAM)
 

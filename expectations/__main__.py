@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from expectations.checkpoint import run_checkpoint
     from expectations.suite import SuiteError
-    from ingest.warehouse import warehouse_url
+    from ingest.core.warehouse import warehouse_url
 
     if args.stage:
         return _stages(args, warehouse_url())
@@ -70,7 +70,7 @@ def _stages(args: argparse.Namespace, url: str) -> int:
     from expectations.run_report import write_run_report
     from expectations.runner import run_stage
     from expectations.suite import SuiteError
-    from ingest.warehouse import engine
+    from ingest.core.warehouse import engine
 
     run = args.pipeline_run or f"cli-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
     stages = ("gate", "marts") if args.stage == "all" else (args.stage,)

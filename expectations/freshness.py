@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ingest import warehouse
-from ingest.dbt_runner import run_dbt
+from ingest.core import warehouse
+from pipelines.dbt import run_dbt
 
 
 def _threshold(value: dict[str, Any] | None) -> str | None:

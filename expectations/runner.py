@@ -111,7 +111,7 @@ def verdict(stages: list[dict[str, object]], details: list[str] | None = None) -
 
 def gate_step(pipeline_run: str) -> dict[str, object]:
     """Every gate suite; returns what the marts build must leave out (never raises)."""
-    from ingest import warehouse
+    from ingest.core import warehouse
 
     return run_stage(warehouse.warehouse_url(), "gate", pipeline_run).as_dict()
 
@@ -121,9 +121,9 @@ def marts_build_step(blocked: list[str]) -> dict[str, object]:
 
     A held-back model that was never built has no last good version: the step says so plainly
     (the marts suites then skip its table with that reason)."""
-    from ingest import warehouse
-    from ingest.dbt_runner import relations_selected
-    from ingest.pipeline import MARTS, build
+    from ingest.core import warehouse
+    from pipelines.dbt import relations_selected
+    from pipelines.station import MARTS, build
 
     held = relations_selected(blocked) if blocked else []
     absent = _absent(warehouse.warehouse_url(), held)
@@ -159,7 +159,7 @@ def _absent(warehouse_url: str, relations: list[str]) -> list[str]:
 
 def marts_step(pipeline_run: str) -> dict[str, object]:
     """Every marts suite (coverage, validity, reconciliation of the built marts)."""
-    from ingest import warehouse
+    from ingest.core import warehouse
 
     return run_stage(warehouse.warehouse_url(), "marts", pipeline_run).as_dict()
 
@@ -169,8 +169,8 @@ def reports_step(pipeline_run: str) -> dict[str, object]:
     from expectations.freshness import check_freshness
     from expectations.rolling_report import write_rolling_report
     from expectations.run_report import write_run_report
-    from ingest import warehouse
-    from ingest.pipeline import report_dir
+    from ingest.core import warehouse
+    from pipelines.station import report_dir
 
     freshness = check_freshness(pipeline_run)
     engine = warehouse.engine()
@@ -187,8 +187,8 @@ def verdict_step(pipeline_run: str) -> str:
     """The run's verdict from what ``dq`` recorded for it (robust to a failed upstream task)."""
     import sqlalchemy as sa
 
-    from ingest import warehouse
-    from ingest.dbt_runner import relations_selected
+    from ingest.core import warehouse
+    from pipelines.dbt import relations_selected
 
     engine = warehouse.engine()
     try:

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlalchemy as sa
 
-from ingest import warehouse
-from ingest.migrate import migrate
+from ingest.core import warehouse
+from ingest.core.migrate import migrate
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("LANTIAN_SHARED", REPO.parent / "shared"))

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from ingest import warehouse
-from ingest.dbt_runner import run_dbt
-from ingest.form_load import load_inbox
-from ingest.form_schema import load_registry
-from ingest.sample_forms import generate_forms
+from ingest.core import warehouse
+from ingest.forms.load import load_inbox
+from ingest.forms.schema import load_registry
+from pipelines.dbt import run_dbt
+from samples.forms import generate_forms
 
 D = dt.date
 OWNER = {

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from ingest.aqi import hourly_aqi, iaqi, round_half_even, rule_set_for
+from samples.aqi import hourly_aqi, iaqi, round_half_even, rule_set_for
 
 R12, R26 = "HJ633-2012", "HJ633-2026"
 

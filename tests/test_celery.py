@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlalchemy as sa
 
-from ingest import warehouse
+from ingest.core import warehouse
 from tests.conftest import REPO, airflow_env
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379

@@ -18,13 +18,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest import hj212_load, warehouse
-from ingest.dbt_runner import run_dbt
-from ingest.form_load import load_inbox
-from ingest.form_schema import load_registry as load_form_registry
-from ingest.hj212 import LOCAL_TZ, frame
-from ingest.sample_forms import credit_code
-from ingest.sample_forms_xlsx import SheetSpec, write_workbook
+from ingest.core import warehouse
+from ingest.forms.load import load_inbox
+from ingest.forms.schema import load_registry as load_form_registry
+from ingest.hj212 import load as hj212_load
+from ingest.hj212.parse import LOCAL_TZ, frame
+from pipelines.dbt import run_dbt
+from samples.forms import credit_code
+from samples.forms_xlsx import SheetSpec, write_workbook
 from tests.conftest import REPO
 
 PROFILE = REPO / "config" / "city_profile.yaml"

@@ -257,14 +257,14 @@ def test_airflow_uses_the_etl_login_and_only_init_the_admin(rendered: dict) -> N
         assert "WAREHOUSE_ADMIN_URL" not in env, name
     init = services["airflow-init"]
     assert _env(init)["WAREHOUSE_ADMIN_URL"].startswith(f"postgresql://{admin}:")
-    assert "python -m ingest migrate" in " ".join(init["command"])
+    assert "python -m pipelines migrate" in " ".join(init["command"])
 
 
 def test_warehouse_first_start_creates_roles_from_the_migration(rendered: dict) -> None:
     mounts = {v["target"]: v for v in rendered["services"]["warehouse"]["volumes"]}
     assert Path(mounts["/docker-entrypoint-initdb.d"]["source"]) == REPO / "docker/warehouse-init"
     roles = Path(mounts["/lantian/roles.sql"]["source"])
-    assert roles == REPO / "ingest/migrations/0007_roles.sql" and roles.is_file()
+    assert roles == REPO / "ingest/core/migrations/0007_roles.sql" and roles.is_file()
     script = (REPO / "docker/warehouse-init/10_lantian_users.sh").read_text(encoding="utf-8")
     for role in ("lantian_loader", "lantian_transformer", "lantian_bi_reader", "lantian_auditor"):
         assert f"in role {role}" in script or f", {role};" in script, role

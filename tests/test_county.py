@@ -17,9 +17,11 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from ingest import national_station as ns
-from ingest import pipeline, reference, warehouse
-from ingest.dbt_runner import run_dbt
+from ingest.core import warehouse
+from ingest.reference import profile as reference
+from ingest.station import parse as ns
+from pipelines import station as pipeline
+from pipelines.dbt import run_dbt
 
 DAY = dt.date(2026, 3, 10)
 PM2_5 = {"N1": 40, "N2": 60, "C1": 80, "C2": 30}

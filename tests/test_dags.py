@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest import warehouse
+from ingest.core import warehouse
 from tests.conftest import REPO, airflow_env
 
 BIN = Path(sys.executable).parent
@@ -50,7 +50,7 @@ def test_main_command_end_to_end_and_rerun_is_idempotent(
     url = make_database("e2e")
     inbox = tmp_path / "inbox"
     gen = subprocess.run(
-        [sys.executable, "-m", "ingest.sample", "--profile", "config/city_profile.yaml",
+        [sys.executable, "-m", "samples.station", "--profile", "config/city_profile.yaml",
          "--out", str(inbox), "--start", "2026-02-27", "--end", "2026-03-03"],
         cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
-from ingest import warehouse
+from ingest.core import warehouse
 from tests.conftest import REPO
 
 

@@ -10,8 +10,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from ingest import grants
-from ingest.dbt_runner import DBT_PROJECT, dbt_executable
+from ingest.core import grants
+from pipelines.dbt import DBT_PROJECT, dbt_executable
 
 
 def test_exposures_depend_on_existing_marts_only(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_exposures_depend_on_existing_marts_only(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
     exposures = manifest["exposures"]
     assert len(exposures) == 5
-    # The one schema the BI login may read (ingest/grants.py).
+    # The one schema the BI login may read (ingest/core/grants.py).
     bi_schemas = {s for s, roles in grants.GRANTS.items() if grants.BI_READER in roles}
     assert bi_schemas == {"marts"}
     for uid, exposure in exposures.items():

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest import warehouse
-from ingest.sample_forms import generate_forms
+from ingest.core import warehouse
+from samples.forms import generate_forms
 from tests.conftest import REPO, airflow_env
 
 BIN = Path(sys.executable).parent

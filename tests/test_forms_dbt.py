@@ -11,11 +11,11 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from ingest import warehouse
-from ingest.dbt_runner import run_dbt
-from ingest.form_load import load_inbox
-from ingest.form_schema import load_registry
-from ingest.sample_forms import generate_forms
+from ingest.core import warehouse
+from ingest.forms.load import load_inbox
+from ingest.forms.schema import load_registry
+from pipelines.dbt import run_dbt
+from samples.forms import generate_forms
 
 REPO = Path(__file__).resolve().parent.parent
 PROFILE = REPO / "config" / "city_profile.yaml"

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest import warehouse
-from ingest.form_load import FormsRunResult, discover, load_inbox
-from ingest.form_schema import FormRegistry, load_registry
-from ingest.forms_pipeline import load_forms
-from ingest.load import LoadFailed
-from ingest.sample_forms import Summary, generate_forms
+from ingest.core import warehouse
+from ingest.forms.load import FormsRunResult, discover, load_inbox
+from ingest.forms.schema import FormRegistry, load_registry
+from ingest.station.load import LoadFailed
+from pipelines.forms import load_forms
+from samples.forms import Summary, generate_forms
 
 REPO = Path(__file__).resolve().parent.parent
 PROFILE = REPO / "config" / "city_profile.yaml"

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ingest.form_parse import ParsedWorkbook, WorkbookError, parse_workbook
-from ingest.form_schema import FormRegistry, load_registry
-from ingest.xlsx_reader import read_workbook
+from ingest.forms.parse import ParsedWorkbook, WorkbookError, parse_workbook
+from ingest.forms.schema import FormRegistry, load_registry
+from ingest.forms.xlsx import read_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 PROFILE = REPO / "config" / "city_profile.yaml"

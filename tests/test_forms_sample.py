@@ -1,4 +1,4 @@
-"""The bureau-form sample generator (ingest.sample_forms): every form, every messy feature,
+"""The bureau-form sample generator (samples.forms): every form, every messy feature,
 deterministic bytes, and exactly the rows, rejects and duplicates it announces. No database."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.form_parse import WorkbookError, parse_workbook
-from ingest.form_schema import FormRegistry, load_registry
-from ingest.sample_forms import (
+from ingest.forms.cells import validate_credit_code
+from ingest.forms.parse import WorkbookError, parse_workbook
+from ingest.forms.schema import FormRegistry, load_registry
+from samples.forms import (
     FORM_IDS,
     REGISTRY_FILE,
     Summary,
@@ -21,7 +22,6 @@ from ingest.sample_forms import (
     mn_for,
     read_device_registry,
 )
-from ingest.validators import validate_credit_code
 
 REPO = Path(__file__).resolve().parent.parent
 PROFILE = REPO / "config" / "city_profile.yaml"

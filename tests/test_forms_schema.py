@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 import yaml
 
-from ingest.form_parse import parse_workbook
-from ingest.form_schema import FORMS_DIR, SchemaError, load_registry
-from ingest.sample_forms import FORM_IDS
+from ingest.forms.parse import parse_workbook
+from ingest.forms.schema import FORMS_DIR, SchemaError, load_registry
+from samples.forms import FORM_IDS
 
 REPO = Path(__file__).resolve().parent.parent
 PROFILE = REPO / "config" / "city_profile.yaml"

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.form_schema import ColumnSpec, FormRegistry, load_registry
-from ingest.sample_forms import credit_code, fullwidth, spoil_check_char
-from ingest.validators import (
+from ingest.forms.cells import (
     CREDIT_CHARSET,
     CREDIT_WEIGHTS,
     CellError,
@@ -25,6 +23,8 @@ from ingest.validators import (
     parse_period,
     validate_credit_code,
 )
+from ingest.forms.schema import ColumnSpec, FormRegistry, load_registry
+from samples.forms import credit_code, fullwidth, spoil_check_char
 
 REPO = Path(__file__).resolve().parent.parent
 PROFILE = REPO / "config" / "city_profile.yaml"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest import hj212
-from ingest import sample_hj212 as gen
-from ingest.hj212 import LOCAL_TZ, crc16, crc16_modbus, crc16_reference, frame, parse
+from ingest.hj212 import parse as hj212
+from ingest.hj212.parse import LOCAL_TZ, crc16, crc16_modbus, crc16_reference, frame, parse
+from samples import hj212 as gen
 from tests.conftest import REPO
 
 STANDARD_EXAMPLE = (

@@ -15,8 +15,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from ingest import hj212  # noqa: E402
-from ingest.hj212 import frame, parse  # noqa: E402
+from ingest.hj212 import parse as hj212  # noqa: E402
+from ingest.hj212.parse import frame, parse  # noqa: E402
 
 MN = "141002310000000100000001"
 REAL = frame(

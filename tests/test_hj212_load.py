@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest import hj212_load, warehouse
-from ingest import sample_hj212 as gen
-from ingest.dbt_runner import run_dbt
-from ingest.hj212 import LOCAL_TZ, frame
+from ingest.core import warehouse
+from ingest.hj212 import load as hj212_load
+from ingest.hj212.parse import LOCAL_TZ, frame
+from pipelines.dbt import run_dbt
+from samples import hj212 as gen
 from tests.conftest import REPO
 
 PROFILE = REPO / "config" / "city_profile.yaml"

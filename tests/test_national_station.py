@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import national_station as ns
+from ingest.station import parse as ns
 from tests.conftest import REAL
 
 HEADER = ",".join(ns.COLUMNS)

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlalchemy as sa
 
-from ingest import grants, warehouse
-from ingest import load as station_load
-from ingest import national_station as ns
-from ingest.dbt_runner import run_dbt
-from ingest.migrate import migrate
+from ingest.core import grants, warehouse
+from ingest.core.migrate import migrate
+from ingest.station import load as station_load
+from ingest.station import parse as ns
+from pipelines.dbt import run_dbt
 
 PID = os.getpid()
 DENIED = sa.exc.ProgrammingError  # psycopg2 InsufficientPrivilege (SQLSTATE 42501)

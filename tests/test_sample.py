@@ -1,4 +1,4 @@
-"""The sample generator (ingest.sample): determinism, format, faults, values. No database needed."""
+"""The sample generator (samples.station): determinism, format, faults, values. No database needed."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest.aqi import hourly_aqi
-from ingest.sample import (
+from samples.aqi import hourly_aqi
+from samples.station import (
     FAULT_KINDS,
     HEADER,
     POLLUTANTS,

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest import load, warehouse
-from ingest import national_station as ns
-from ingest.aqi import hourly_aqi
-from ingest.dbt_runner import run_dbt
+from ingest.core import warehouse
+from ingest.station import load
+from ingest.station import parse as ns
+from pipelines.dbt import run_dbt
+from samples.aqi import hourly_aqi
 from tests.conftest import REAL
 
 REAL_FILES = tuple(sorted(p.name for p in REAL.glob("*.csv")))
@@ -446,7 +447,7 @@ def _transform(run: str, checks: bool = True) -> dict[str, object]:
     """The transform DAG's steps, in its order (dags/lantian_transform.py); without ``checks``
     only the builds and the gate (a warehouse's earlier, good state)."""
     from expectations import runner
-    from ingest.pipeline import UPSTREAM, build
+    from pipelines.station import UPSTREAM, build
 
     build(UPSTREAM)
     gate = runner.gate_step(run)

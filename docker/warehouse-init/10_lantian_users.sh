@@ -6,7 +6,7 @@
 #      WAREHOUSE_ETL_USER    Airflow tasks: loader + transformer (dbt runs SET ROLE lantian_transformer)
 #      WAREHOUSE_BI_USER     the BI tool: bi_reader only, read-only transactions, search_path marts
 #      WAREHOUSE_AUDIT_USER  auditors: auditor only, read-only transactions
-# The migrations (airflow-init: python -m ingest migrate, as the admin) then grant on the schemas.
+# The migrations (airflow-init: python -m pipelines migrate, as the admin) then grant on the schemas.
 set -euo pipefail
 psql=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB")
 "${psql[@]}" -f /lantian/roles.sql

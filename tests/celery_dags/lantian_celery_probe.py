@@ -31,7 +31,7 @@ def _record(task_id: str, rows_seen: int) -> None:
 
     import sqlalchemy as sa
 
-    from ingest import warehouse
+    from ingest.core import warehouse
 
     engine = warehouse.engine()
     with engine.begin() as conn:
@@ -69,7 +69,7 @@ with DAG(
     def second(previous: int) -> None:
         import sqlalchemy as sa
 
-        from ingest import warehouse
+        from ingest.core import warehouse
 
         engine = warehouse.engine()
         with engine.connect() as conn:

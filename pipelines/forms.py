@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ingest import warehouse
-from ingest.form_load import load_inbox
-from ingest.form_schema import load_registry
-from ingest.migrate import migrate
-from ingest.pipeline import inbox_dir, profile_path
+from ingest.core import warehouse
+from ingest.core.migrate import migrate
+from ingest.forms.load import load_inbox
+from ingest.forms.schema import load_registry
+from pipelines.station import inbox_dir, profile_path
 
 
 def report_dir() -> Path:

@@ -22,13 +22,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
+from ingest.core import paths
+
 DEFAULT_DB = "lantian"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def state_dir() -> Path:
-    """The project-local state folder (``LANTIAN_STATE``, default ``<repo>/.lantian``)."""
-    path = Path(os.environ.get("LANTIAN_STATE", REPO_ROOT / ".lantian")).resolve()
+    """The project-local state folder (``LANTIAN_STATE``, default ``<project>/.lantian``)."""
+    path = Path(os.environ.get("LANTIAN_STATE") or paths.project_root() / ".lantian").resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

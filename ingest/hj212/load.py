@@ -39,8 +39,8 @@ from pathlib import Path
 import psycopg2.errors
 import sqlalchemy as sa
 
-from ingest import hj212
-from ingest.load import BatchResult, IntervalResult, LoadFailed
+from ingest.hj212 import parse as hj212
+from ingest.station.load import BatchResult, IntervalResult, LoadFailed
 
 SOURCE = "hj212"
 REGISTRY_SOURCE = "device_registry"

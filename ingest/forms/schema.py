@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-FORMS_DIR = Path(__file__).resolve().parent / "forms"
+FORMS_DIR = Path(__file__).resolve().parent  # the form YAMLs live beside this code
 CODES_FILE = "_codes.yaml"
 
 TYPES = frozenset(

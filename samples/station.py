@@ -45,8 +45,8 @@ from typing import Any
 
 import yaml
 
-from ingest.aqi import RULE_2026_FROM, hourly_aqi
-from ingest.national_station import COLUMNS
+from ingest.station.parse import COLUMNS
+from samples.aqi import RULE_2026_FROM, hourly_aqi
 
 HEADER = COLUMNS
 COL = {name: i for i, name in enumerate(HEADER)}
@@ -902,7 +902,7 @@ def _write_revision(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ingest.sample",
+        prog="python -m samples.station",
         description="Write a deterministic sample of the national hourly station publication.",
     )
     parser.add_argument("--profile", type=Path, default=Path("config/city_profile.yaml"))

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from functools import cache
-from pathlib import Path
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+from ingest.core import paths
+
+SEED_DIR = paths.seeds_dir()
 RULE_2026_FROM = dt.date(2026, 3, 1)
 
 # Order in which the national platform lists tied primary pollutants (observed on ../shared/real:

@@ -24,8 +24,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ingest.form_schema import ColumnSpec, FormSchema, norm_label
-from ingest.validators import clean_text, is_empty, nfkc
+from ingest.forms.cells import clean_text, is_empty, nfkc
+from ingest.forms.schema import ColumnSpec, FormSchema, norm_label
 
 MAX_HEADER_DEPTH = 3
 NOTE_PREFIX = re.compile(

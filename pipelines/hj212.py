@@ -11,14 +11,16 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from ingest import hj212, hj212_load, warehouse
-from ingest.migrate import migrate
-from ingest.pipeline import inbox_dir
+from ingest.core import paths, warehouse
+from ingest.core.migrate import migrate
+from ingest.hj212 import load as hj212_load
+from ingest.hj212 import parse as hj212
+from pipelines.station import inbox_dir
 
 
 def registry_path() -> Path:
     """``LANTIAN_DEVICE_REGISTRY``, default ``config/device_registry.csv``."""
-    default = warehouse.REPO_ROOT / "config" / "device_registry.csv"
+    default = paths.config_dir() / "device_registry.csv"
     return Path(os.environ.get("LANTIAN_DEVICE_REGISTRY", default)).resolve()
 
 

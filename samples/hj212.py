@@ -42,8 +42,9 @@ from typing import Any
 
 import yaml
 
-from ingest.hj212 import LOCAL_TZ, crc16_modbus, frame
-from ingest.hj212_load import REGISTRY_COLUMNS
+from ingest.core import paths
+from ingest.hj212.load import REGISTRY_COLUMNS
+from ingest.hj212.parse import LOCAL_TZ, crc16_modbus, frame
 
 FEED_DIR = "hj212"
 RECEIVERS = ("receiver-1", "receiver-2")
@@ -73,9 +74,7 @@ FAULT_KINDS = (
     "restart_notice",
     "exceedance",
 )
-WARNINGS_SEED = (
-    Path(__file__).resolve().parent.parent / "dbt_project/seeds/heavy_pollution_warnings.csv"
-)
+WARNINGS_SEED = paths.seeds_dir() / "heavy_pollution_warnings.csv"
 WARNING_RESPONSES = (0.55, 0.75, 1.0)  # flow factor during a warning (45 %, 25 %, no cut)
 COUNTY_CODES = {  # 行政区划代码 (GB/T 2260) of 临汾市's counties
     "尧都区": "141002",

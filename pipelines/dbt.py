@@ -11,9 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest import grants, warehouse
-
-DBT_PROJECT = warehouse.REPO_ROOT / "dbt_project"
+from ingest.core import grants, paths, warehouse
 
 
 @dataclass(frozen=True)
@@ -48,11 +46,11 @@ def run_dbt(args: list[str], url: str | None = None, target_path: Path | None = 
         dbt_executable(),
         *args,
         "--project-dir",
-        str(DBT_PROJECT),
+        str(paths.dbt_project_dir()),
         "--profiles-dir",
-        str(DBT_PROJECT),
+        str(paths.dbt_project_dir()),
     ]
-    proc = subprocess.run(cmd, env=env, cwd=DBT_PROJECT, check=False)
+    proc = subprocess.run(cmd, env=env, cwd=paths.dbt_project_dir(), check=False)
     run_results = target / "run_results.json"
     if not run_results.exists():
         return DbtOutcome(proc.returncode, None, 0, [])

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest.feedback import Feedback, write_report
-from ingest.form_parse import ParsedWorkbook, WorkbookError, parse_workbook
-from ingest.form_schema import FormRegistry, FormSchema
-from ingest.load import LoadFailed
+from ingest.forms.feedback import Feedback, write_report
+from ingest.forms.parse import ParsedWorkbook, WorkbookError, parse_workbook
+from ingest.forms.schema import FormRegistry, FormSchema
+from ingest.station.load import LoadFailed
 
 SOURCE_PREFIX = "form:"
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")

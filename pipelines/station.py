@@ -10,9 +10,11 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from ingest import load, reference, warehouse
-from ingest.dbt_runner import run_dbt
-from ingest.migrate import migrate
+from ingest.core import paths, warehouse
+from ingest.core.migrate import migrate
+from ingest.reference import profile as reference
+from ingest.station import load
+from pipelines.dbt import run_dbt
 
 
 class StepFailed(RuntimeError):
@@ -39,7 +41,7 @@ def inbox_dir() -> Path:
 
 def profile_path() -> Path:
     """``LANTIAN_PROFILE``, default ``config/city_profile.yaml``."""
-    default = warehouse.REPO_ROOT / "config" / "city_profile.yaml"
+    default = paths.config_dir() / "city_profile.yaml"
     return Path(os.environ.get("LANTIAN_PROFILE", default)).resolve()
 
 

@@ -32,15 +32,15 @@ from typing import Any
 
 import yaml
 
-from ingest.form_schema import FORMS_DIR, CodeList, load_code_lists
-from ingest.sample_forms_xlsx import HeaderItem, SheetSpec, Styled, write_workbook
-from ingest.validators import (
+from ingest.forms.cells import (
     EXCEL_EPOCH,
     CellError,
     credit_code_check_char,
     parse_mn,
     validate_credit_code,
 )
+from ingest.forms.schema import FORMS_DIR, CodeList, load_code_lists
+from samples.forms_xlsx import HeaderItem, SheetSpec, Styled, write_workbook
 
 FORM_IDS = (
     "emergency_list",
@@ -1914,7 +1914,7 @@ def generate_forms(
     summary = Summary(out_dir, seed, as_of, registry_used=bool(devices))
     if not devices:
         summary.notes.append(
-            f"{REGISTRY_FILE} not found beside the profile: MNs generated as <division 6><HJ 212 ST 2><sequence 16> (ingest.sample_forms.mn_for)"
+            f"{REGISTRY_FILE} not found beside the profile: MNs generated as <division 6><HJ 212 ST 2><sequence 16> (samples.forms.mn_for)"
         )
     ctx = _Context(
         out_dir=out_dir,
@@ -1938,7 +1938,7 @@ def generate_forms(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ingest.sample_forms",
+        prog="python -m samples.forms",
         description="Write a deterministic sample of every bureau form (xlsx, as bureaus fill them in).",
     )
     parser.add_argument("--profile", type=Path, default=Path("config/city_profile.yaml"))

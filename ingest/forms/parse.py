@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ingest.form_schema import CITY_SCOPE, Check, FormRegistry, FormSchema
-from ingest.validators import CellError, convert, display, parse_period, period_year
-from ingest.xlsx_reader import (
+from ingest.forms.cells import CellError, convert, display, parse_period, period_year
+from ingest.forms.schema import CITY_SCOPE, Check, FormRegistry, FormSchema
+from ingest.forms.xlsx import (
     DataRow,
     SheetTable,
     UnreadableWorkbook,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest import national_station as ns
+from ingest.station import parse as ns
 
 RAW_COLUMNS = (
     "batch_id",

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest import load, warehouse
-from ingest import national_station as ns
-from ingest.migrate import migrate
+from ingest.core import warehouse
+from ingest.core.migrate import migrate
+from ingest.station import load
+from ingest.station import parse as ns
 
 MART_TABLES = (
     "marts.station_hour_aqi",

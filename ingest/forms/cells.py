@@ -17,7 +17,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from ingest.form_schema import CodeList, ColumnSpec, norm_label
+from ingest.forms.schema import CodeList, ColumnSpec, norm_label
 
 EMPTY_MARKERS = frozenset(
     {"", "—", "——", "–", "-", "--", "－", "/", "／", "\\", "无", "暂无", "空", "N/A", "n/a", "NA"}

@@ -1,4 +1,4 @@
-"""Versioned, idempotent DDL: apply ``ingest/migrations/NNNN_*.sql`` in order, record each once.
+"""Versioned, idempotent DDL: apply ``ingest/core/migrations/NNNN_*.sql`` in order, record each once.
 
 After the migrations, the role grants of :mod:`ingest.grants` are applied again (idempotent),
 so schemas and tables added by any migration are covered. A user that owns nothing (a DAG
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest.grants import LOCK_KEY, apply_grants, refresh
+from ingest.core.grants import LOCK_KEY, apply_grants, refresh
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
