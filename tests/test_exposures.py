@@ -11,7 +11,10 @@ import subprocess
 from pathlib import Path
 
 from ingest.core import grants
-from pipelines.dbt import DBT_PROJECT, dbt_executable
+from ingest.core.paths import dbt_project_dir
+from pipelines.dbt import dbt_executable
+
+DBT_PROJECT = dbt_project_dir()
 
 
 def test_exposures_depend_on_existing_marts_only(tmp_path: Path) -> None:
