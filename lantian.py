@@ -26,6 +26,13 @@ VENV = Path(os.environ.get("LANTIAN_VENV", REPO / ".venv"))
 STATE = Path(os.environ.get("LANTIAN_STATE", REPO / ".lantian")).resolve()
 BIN = VENV / "bin"
 PINS = ("constraints.txt", "pyproject.toml")
+# verbs handed to the project's CLI in the venv (python -m pipelines <verb> --help says more)
+INTERNAL_VERBS = {
+    "summary": "print the run summary (batches, records, mart rows, validation, report)",
+    "validate": "run a data-quality suite or stage on the warehouse (--help for options)",
+    "url": "print the warehouse URL (starts the embedded warehouse if needed)",
+    "migrate": "apply pending warehouse migrations",
+}
 
 
 def say(message: str) -> None:
@@ -184,6 +191,12 @@ def cmd_stop(_: argparse.Namespace) -> None:
         run([str(BIN / "python"), "-m", "pipelines", "stop"], base_env())
 
 
+def cmd_internal(args: argparse.Namespace) -> None:
+    """A verb of the project's own CLI (``python -m pipelines``), run in the venv."""
+    ensure_env()
+    run([str(BIN / "python"), "-m", "pipelines", args.command, *args.rest], base_env())
+
+
 def cmd_clean(_: argparse.Namespace) -> None:
     cmd_stop(_)
     shutil.rmtree(STATE, ignore_errors=True)
@@ -203,6 +216,10 @@ def main() -> None:
     p_test.set_defaults(func=cmd_test)
     sub.add_parser("stop", help="stop the embedded warehouse").set_defaults(func=cmd_stop)
     sub.add_parser("clean", help="stop and delete the state folder").set_defaults(func=cmd_clean)
+    for verb, what in INTERNAL_VERBS.items():
+        p_verb = sub.add_parser(verb, help=what, add_help=False)
+        p_verb.add_argument("rest", nargs=argparse.REMAINDER)
+        p_verb.set_defaults(func=cmd_internal)
     args = parser.parse_args()
     args.func(args)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from ingest.core import paths
-from ingest.hj212.parse import LOCAL_TZ, frame
+from ingest.hj212.protocol import LOCAL_TZ, frame
 from samples import station as sample
 
 PROFILE = paths.config_dir() / "city_profile.yaml"

@@ -1,6 +1,6 @@
 """Airflow DAG ``lantian_forms_ingest``: load the bureau workbooks (委办局报表) of the inbox.
 
-Thin by design: scheduling and parameters here, the work in ``ingest.forms_pipeline``. Daily at
+Thin by design: scheduling and parameters here, the work in ``pipelines.forms``. Daily at
 00:00 Asia/Shanghai (CronDataIntervalTimetable): a run loads every workbook under
 ``<inbox>/forms/`` (and ``revisions/forms/``) that had arrived (file modified) before the end of
 its day and is not loaded yet, so a missed day is caught up by the next run and no workbook is
@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import DAG, Asset, Param, get_current_context, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import DAG, Param, get_current_context, task
 
-FORMS_RAW = Asset("lantian://warehouse/raw/form_record")
+from pipelines.dag_common import BEIJING, FORMS_RAW, cron_schedule
 
 with DAG(
     dag_id="lantian_forms_ingest",
     description="委办局报表入库 / load bureau spreadsheets into raw.form_record",
-    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="Asia/Shanghai"),
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    schedule=cron_schedule("0 0 * * *"),
+    start_date=dt.datetime(2026, 1, 1, tzinfo=BEIJING),
     catchup=False,
     max_active_runs=1,
     params={

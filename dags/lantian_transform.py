@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import DAG, Asset, get_current_context, task
+from airflow.sdk import DAG, get_current_context, task
 
-STATION_RAW = Asset("lantian://warehouse/raw/station_hour_publication")
-FORMS_RAW = Asset("lantian://warehouse/raw/form_record")
-HJ212_RAW = Asset("lantian://warehouse/raw/hj212_packet")
-MARTS = Asset("lantian://warehouse/marts/indicators")
+from pipelines.dag_common import FORMS_RAW, HJ212_RAW, MARTS, STATION_RAW
 
 
 def _pipeline_run() -> str:
@@ -37,38 +34,38 @@ with DAG(
 
     @task
     def dbt_build_upstream() -> dict[str, object]:
-        from pipelines.station import UPSTREAM, build
+        from pipelines.transform import UPSTREAM, build
 
         return build(UPSTREAM)
 
     @task
     def gate() -> dict[str, object]:
-        from expectations.runner import gate_step
+        from pipelines.transform import gate_step
 
         return gate_step(_pipeline_run())
 
     @task(outlets=[MARTS])
     def dbt_build_marts(gate_result: dict[str, object]) -> dict[str, object]:
-        from expectations.runner import marts_build_step
+        from pipelines.transform import marts_build_step
 
         return marts_build_step(list(gate_result.get("blocked") or []))  # type: ignore[arg-type]
 
     @task(trigger_rule="all_done")
     def validate_marts() -> dict[str, object]:
-        from expectations.runner import marts_step
+        from pipelines.transform import marts_step
 
         return marts_step(_pipeline_run())
 
     @task(trigger_rule="all_done")
     def dq_reports() -> dict[str, object]:
-        from expectations.runner import reports_step
+        from pipelines.transform import reports_step
 
         return reports_step(_pipeline_run())
 
     @task(trigger_rule="all_done", retries=0)
     def verdict() -> str:
         """Fails the run when a critical expectation failed, naming suites and the marts kept."""
-        from expectations.runner import verdict_step
+        from pipelines.transform import verdict_step
 
         return verdict_step(_pipeline_run())
 

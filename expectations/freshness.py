@@ -2,19 +2,15 @@
 
 Thresholds live in ``dbt_project/dbt_project.yml`` (``sources:``), the timestamp column of each
 source table in its YAML (``loaded_at_field``). Freshness is a warning-level check: a stale feed
-is recorded and reported; the coverage suites say which hours are missing.
+is recorded and reported; the coverage suites say which hours are missing. The transform runs
+``dbt source freshness`` (``pipelines.transform.freshness_step``) and hands the result here.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-
-from ingest.core import warehouse
-from pipelines.dbt import run_dbt
 
 
 def _threshold(value: dict[str, Any] | None) -> str | None:
@@ -64,24 +60,3 @@ def store_freshness(engine: sa.Engine, payload: dict[str, Any], pipeline_run: st
                 rows,
             )
     return len(rows)
-
-
-def check_freshness(pipeline_run: str | None = None, url: str | None = None) -> dict[str, object]:
-    """Run ``dbt source freshness`` and persist its results; never raises on stale sources."""
-    url = url or warehouse.warehouse_url()
-    target = warehouse.state_dir() / "dbt_target_freshness"
-    output = target / "sources.json"
-    output.unlink(missing_ok=True)
-    run_dbt(["source", "freshness"], url, target_path=target)  # writes <target>/sources.json
-    if not output.exists():
-        return {"stored": 0, "statuses": {}}
-    payload = json.loads(Path(output).read_text(encoding="utf-8"))
-    engine = warehouse.engine(url)
-    try:
-        stored = store_freshness(engine, payload, pipeline_run)
-    finally:
-        engine.dispose()
-    statuses: dict[str, str] = {
-        r["unique_id"]: str(r.get("status")) for r in payload.get("results", [])
-    }
-    return {"stored": stored, "statuses": statuses}

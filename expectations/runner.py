@@ -1,4 +1,4 @@
-"""Run every suite of a stage for one pipeline run; the steps the transform DAG calls.
+"""Run every suite of a stage for one pipeline run, and judge a run from what ``dq`` recorded.
 
 ``gate`` suites validate the layers below the marts (staging, intermediate). A critical failure
 there does not stop the whole run: the dbt models the suite guards (``guards``, dbt selectors such
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+import sqlalchemy as sa
 
 from expectations.checkpoint import CheckpointOutcome, run_checkpoint
 from expectations.suite import load_stage
@@ -105,128 +107,34 @@ def verdict(stages: list[dict[str, object]], details: list[str] | None = None) -
     return "PASS: no critical data-quality failure"
 
 
-# The steps of the transform DAG (dags/lantian_transform.py): each opens what it needs, so the
-# DAG file holds scheduling only.
-
-
-def gate_step(pipeline_run: str) -> dict[str, object]:
-    """Every gate suite; returns what the marts build must leave out (never raises)."""
-    from ingest.core import warehouse
-
-    return run_stage(warehouse.warehouse_url(), "gate", pipeline_run).as_dict()
-
-
-def marts_build_step(blocked: list[str]) -> dict[str, object]:
-    """dbt build of the marts, without the models a failed gate keeps at their last good version.
-
-    A held-back model that was never built has no last good version: the step says so plainly
-    (the marts suites then skip its table with that reason)."""
-    from ingest.core import warehouse
-    from pipelines.dbt import relations_selected
-    from pipelines.station import MARTS, build
-
-    held = relations_selected(blocked) if blocked else []
-    absent = _absent(warehouse.warehouse_url(), held)
-    if absent:
-        print(
-            "no previous version exists of "
-            + ", ".join(absent)
-            + ": the gate held back their first build, so they stay absent until it passes"
-        )
-    result = build([*MARTS, *exclusions(blocked)])
-    return {**result, "excluded": blocked, "held_back": held, "never_built": absent}
-
-
-def _absent(warehouse_url: str, relations: list[str]) -> list[str]:
-    """The relations (``schema.name``) that do not exist in the warehouse."""
-    if not relations:
-        return []
-    import sqlalchemy as sa
-
-    from expectations.gx_run import sqlalchemy_url
-
-    engine = sa.create_engine(sqlalchemy_url(warehouse_url))
-    try:
-        with engine.connect() as conn:
-            return [
-                r
-                for r in relations
-                if conn.execute(sa.text("select to_regclass(:r) is null"), {"r": r}).scalar_one()
-            ]
-    finally:
-        engine.dispose()
-
-
-def marts_step(pipeline_run: str) -> dict[str, object]:
-    """Every marts suite (coverage, validity, reconciliation of the built marts)."""
-    from ingest.core import warehouse
-
-    return run_stage(warehouse.warehouse_url(), "marts", pipeline_run).as_dict()
-
-
-def reports_step(pipeline_run: str) -> dict[str, object]:
-    """Source freshness (persisted), the run's report and the rolling report."""
-    from expectations.freshness import check_freshness
-    from expectations.rolling_report import write_rolling_report
-    from expectations.run_report import write_run_report
-    from ingest.core import warehouse
-    from pipelines.station import report_dir
-
-    freshness = check_freshness(pipeline_run)
-    engine = warehouse.engine()
-    try:
-        rolling = write_rolling_report(engine, report_dir())
-        run_report = write_run_report(engine, pipeline_run, report_dir())
-    finally:
-        engine.dispose()
-    print(f"data-quality report: {run_report}\nrolling report: {rolling}")
-    return {"report": str(run_report), "rolling": str(rolling), "freshness": freshness["statuses"]}
-
-
-def verdict_step(pipeline_run: str) -> str:
-    """The run's verdict from what ``dq`` recorded for it (robust to a failed upstream task)."""
-    import sqlalchemy as sa
-
-    from ingest.core import warehouse
-    from pipelines.dbt import relations_selected
-
-    engine = warehouse.engine()
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
+def recorded_failures(engine: sa.Engine, pipeline_run: str) -> dict[str, list[str]]:
+    """What ``dq`` recorded for a pipeline run: the suites that failed critically, the dbt
+    selectors they blocked, the suites with warnings, and what each critical failure observed."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select suite, severity, coalesce(blocked_models, '{}') as blocked"
+                " from dq.validation_run where pipeline_run = :p order by suite"
+            ),
+            {"p": pipeline_run},
+        ).all()
+        details = [
+            f"{d.suite}: {d.column_name} {d.observed}"
+            for d in conn.execute(
                 sa.text(
-                    "select suite, severity, coalesce(blocked_models, '{}') as blocked"
-                    " from dq.validation_run where pipeline_run = :p order by suite"
+                    "select v.suite, r.column_name, coalesce(r.observed_value,"
+                    " 'values ' || r.partial_unexpected::text) as observed"
+                    " from dq.validation_run v join dq.expectation_result r using (run_id)"
+                    " where v.pipeline_run = :p and not r.success and r.severity = 'critical'"
+                    " order by v.suite, r.expectation_index"
                 ),
                 {"p": pipeline_run},
-            ).all()
-            details = [
-                f"{d.suite}: {d.column_name} {d.observed}"
-                for d in conn.execute(
-                    sa.text(
-                        "select v.suite, r.column_name, coalesce(r.observed_value,"
-                        " 'values ' || r.partial_unexpected::text) as observed"
-                        " from dq.validation_run v join dq.expectation_result r using (run_id)"
-                        " where v.pipeline_run = :p and not r.success and r.severity = 'critical'"
-                        " order by v.suite, r.expectation_index"
-                    ),
-                    {"p": pipeline_run},
-                )
-            ]
-    finally:
-        engine.dispose()
+            )
+        ]
     failed = [r for r in rows if r.severity == "critical"]
-    selectors = [b for r in failed for b in r.blocked]
-    marts = [m for m in relations_selected(selectors) if m.startswith("marts.")]
-    if marts:
-        details.append(f"marts held back: {', '.join(marts)}")
-    return verdict(
-        [
-            {
-                "critical_failures": [r.suite for r in failed],
-                "blocked": selectors,
-                "warnings": [r.suite for r in rows if r.severity == "warning"],
-            }
-        ],
-        details,
-    )
+    return {
+        "critical_failures": [r.suite for r in failed],
+        "blocked": [b for r in failed for b in r.blocked],
+        "warnings": [r.suite for r in rows if r.severity == "warning"],
+        "details": details,
+    }

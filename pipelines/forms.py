@@ -9,12 +9,7 @@ from ingest.core import warehouse
 from ingest.core.migrate import migrate
 from ingest.forms.load import load_inbox
 from ingest.forms.schema import load_registry
-from pipelines.station import inbox_dir, profile_path
-
-
-def report_dir() -> Path:
-    """Where the per-workbook feedback reports go: ``<state>/reports/forms/<form_id>/``."""
-    return warehouse.state_dir() / "reports" / "forms"
+from pipelines.settings import forms_report_dir, inbox_dir, profile_path
 
 
 def load_forms(
@@ -29,18 +24,13 @@ def load_forms(
     registry = load_registry(profile_path())
     try:
         result = load_inbox(
-            engine, inbox or inbox_dir(), registry, report_dir(), loaded_by, arrived_before
+            engine, inbox or inbox_dir(), registry, forms_report_dir(), loaded_by, arrived_before
         )
     finally:
         engine.dispose()
     print(result.summary())
     return {
         "arrived_before": arrived_before.isoformat() if arrived_before else None,
-        "workbooks_loaded": result.count("loaded"),
-        "workbooks_unchanged": result.count("skipped"),
-        "records_in": result.total("records_in"),
-        "records_loaded": result.total("loaded"),
-        "records_quarantined": result.total("quarantined"),
-        "records_duplicate": result.total("duplicates"),
-        "feedback_reports": str(report_dir()),
+        **result.as_dict(),
+        "feedback_reports": str(forms_report_dir()),
     }

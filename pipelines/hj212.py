@@ -8,20 +8,14 @@ into ``raw.device_registry`` and then the packet logs of the interval
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
-from ingest.core import paths, warehouse
+from ingest.core import warehouse
 from ingest.core.migrate import migrate
 from ingest.hj212 import load as hj212_load
 from ingest.hj212 import parse as hj212
-from pipelines.station import inbox_dir
-
-
-def registry_path() -> Path:
-    """``LANTIAN_DEVICE_REGISTRY``, default ``config/device_registry.csv``."""
-    default = paths.config_dir() / "device_registry.csv"
-    return Path(os.environ.get("LANTIAN_DEVICE_REGISTRY", default)).resolve()
+from ingest.hj212 import registry as device_registry
+from pipelines.settings import inbox_dir, registry_path
 
 
 def load_hj212_interval(
@@ -35,7 +29,7 @@ def load_hj212_interval(
     engine = warehouse.engine()
     try:
         migrate(engine)
-        registry_batch = hj212_load.load_registry(engine, registry or registry_path())
+        registry_batch = device_registry.load_registry(engine, registry or registry_path())
         result = hj212_load.load_interval(
             engine, inbox or inbox_dir(), start, end, loaded_by, hj212.FlagScheme.from_env()
         )
@@ -46,11 +40,5 @@ def load_hj212_interval(
         "interval_start": start.isoformat(),
         "interval_end": end.isoformat(),
         "registry_batch": registry_batch,
-        "batches_loaded": sum(1 for b in result.batches if b.status == "loaded"),
-        "files_unchanged": sum(1 for b in result.batches if b.status == "skipped"),
-        "records_in": result.total("records_in"),
-        "records_loaded": result.total("loaded"),
-        "records_quarantined": result.total("quarantined"),
-        "records_duplicate": result.total("duplicates"),
-        "receiver_hours_without_file": len(result.missing_files),
+        **result.as_dict(),
     }

@@ -43,8 +43,8 @@ from typing import Any
 import yaml
 
 from ingest.core import paths
-from ingest.hj212.load import REGISTRY_COLUMNS
-from ingest.hj212.parse import LOCAL_TZ, crc16_modbus, frame
+from ingest.hj212.protocol import LOCAL_TZ, crc16_modbus, frame
+from ingest.hj212.registry import COLUMNS as REGISTRY_COLUMNS
 
 FEED_DIR = "hj212"
 RECEIVERS = ("receiver-1", "receiver-2")

@@ -22,7 +22,8 @@ from ingest.core import warehouse
 from ingest.forms.load import load_inbox
 from ingest.forms.schema import load_registry as load_form_registry
 from ingest.hj212 import load as hj212_load
-from ingest.hj212.parse import LOCAL_TZ, frame
+from ingest.hj212 import registry as device_registry
+from ingest.hj212.protocol import LOCAL_TZ, frame
 from pipelines.dbt import run_dbt
 from samples.forms import credit_code
 from samples.forms_xlsx import SheetSpec, write_workbook
@@ -87,7 +88,7 @@ def registry_csv(path: Path) -> Path:
         f"{MN_D},dust,测试工地一,,GD001,扬尘监测点,尧都区,建筑施工,,",
     ]
     path.write_text(
-        ",".join(hj212_load.REGISTRY_COLUMNS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8"
+        ",".join(device_registry.COLUMNS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8"
     )
     return path
 
@@ -221,13 +222,13 @@ def built(
     folder = tmp / "inbox" / "hj212" / "r1"
     folder.mkdir(parents=True)
     (folder / "2026-03-14T20.log").write_text("\r\n".join(packets()) + "\r\n")
-    hj212_load.load_registry(engine, registry_csv(tmp / "registry.csv"))
+    device_registry.load_registry(engine, registry_csv(tmp / "registry.csv"))
     hour = dt.datetime(2026, 3, 14, 20, tzinfo=LOCAL_TZ)
     hj212_load.load_interval(engine, tmp / "inbox", hour, hour + dt.timedelta(hours=1))
     workbooks(tmp / "inbox")
     forms = load_inbox(engine, tmp / "inbox", load_form_registry(PROFILE), tmp / "reports")
-    assert [(r.form_id, r.status, r.quarantined) for r in forms.results if r.quarantined] == []
-    assert len(forms.results) == 6
+    assert [(r.source, r.status, r.quarantined) for r in forms.batches if r.quarantined] == []
+    assert len(forms.batches) == 6
     outcome = run_dbt(
         ["build", "--select", "+path:models/marts/compliance", "path:models/lineage"],
         url,

@@ -103,7 +103,7 @@ def test_both_feeds_load_reconcile_and_gaps_are_per_feed(county_db: tuple) -> No
     # 24 national files x 2 rows + 23 county files x 2 rows, nothing rejected
     assert first["feeds"] == ["national_station", "county_station"]
     assert (first["batches_loaded"], first["records_in"], first["records_loaded"]) == (47, 94, 94)
-    assert first["hours_without_file"] == 1
+    assert first["files_missing"] == 1
     assert (again["batches_loaded"], again["files_unchanged"]) == (0, 47)  # idempotent
     gaps = _rows(
         url,

@@ -12,9 +12,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from expectations.__main__ import main
 from expectations.checkpoint import CheckpointOutcome, run_checkpoint
 from expectations.window import DayWindow
+from pipelines.__main__ import main as cli
+
+
+def main(argv: list[str]) -> int:
+    """The validate verb of the project CLI (python3 lantian.py validate ...)."""
+    return cli(["validate", *argv])
+
 
 CST = timezone(timedelta(hours=8))
 NASTY_NAME = '东四<环>&"站'

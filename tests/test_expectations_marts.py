@@ -18,12 +18,12 @@ import yaml
 
 from expectations import runner
 from expectations.checkpoint import run_checkpoint
-from expectations.freshness import check_freshness
 from expectations.run_report import write_run_report
 from ingest.core import warehouse
 from ingest.station import load
 from ingest.station import parse as ns
 from pipelines.dbt import run_dbt
+from pipelines.transform import freshness_step as check_freshness
 from tests.conftest import REAL, REPO
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -332,7 +332,7 @@ def test_a_critical_gate_failure_blocks_only_the_marts_it_guards(
         hourly(conn, batch(conn, "hj212", 2, 2, 0, 0), MN_A, "31", {0: "N", 1: "N"})
 
     def transform(run: str) -> dict[str, object]:
-        from pipelines.station import UPSTREAM, build
+        from pipelines.transform import UPSTREAM, build
 
         build(UPSTREAM)
         gate = runner.gate_step(run)

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from ingest.core import warehouse
-from ingest.forms.load import FormsRunResult, discover, load_inbox
+from ingest.core.ledger import LoadFailed
+from ingest.forms.load import discover, load_inbox, summary
 from ingest.forms.schema import FormRegistry, load_registry
-from ingest.station.load import LoadFailed
 from pipelines.forms import load_forms
 from samples.forms import Summary, generate_forms
 
@@ -249,10 +249,10 @@ def test_scheduled_run_takes_workbooks_arrived_before_its_interval_end(
     monkeypatch.setenv("WAREHOUSE_URL", url)
     monkeypatch.setenv("LANTIAN_STATE", str(tmp_path / "state"))
     first = load_forms(interval_end, loaded_by="scheduled", inbox=inbox)
-    assert first["workbooks_loaded"] == len(sample.workbooks) - 1
+    assert first["batches_loaded"] == len(sample.workbooks) - 1
     everything = load_forms(None, loaded_by="manual", inbox=inbox)
-    assert (everything["workbooks_loaded"], everything["workbooks_unchanged"]) == (
+    assert (everything["batches_loaded"], everything["files_unchanged"]) == (
         1,
         len(sample.workbooks) - 1,
     )
-    assert isinstance(FormsRunResult().summary(), str)
+    assert isinstance(summary().summary(), str)

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from ingest.hj212 import parse as hj212
-from ingest.hj212.parse import LOCAL_TZ, crc16, crc16_modbus, crc16_reference, frame, parse
+from ingest.hj212 import protocol
+from ingest.hj212.parse import parse
+from ingest.hj212.protocol import LOCAL_TZ, crc16, crc16_modbus, crc16_reference, frame
 from samples import hj212 as gen
 from tests.conftest import REPO
 
@@ -197,8 +199,8 @@ def test_legacy_2005_codes_are_mapped_and_kept() -> None:
     assert result.packets[0].protocol == "HJ/T 212-2005 (no Flag)"
     # every mapping used comes from HJ 212-2017 table B.2 (原编码) except the marked ones
     table = (REPO.parent / "shared" / "standards" / "HJ212-2017.txt").read_text(encoding="utf-8")
-    for old, new in hj212.LEGACY_CODES.items():
-        if old in hj212.UNVERIFIED_CODE_MAPPINGS:
+    for old, new in protocol.LEGACY_CODES.items():
+        if old in protocol.UNVERIFIED_CODE_MAPPINGS:
             continue
         line = next(x for x in table.splitlines() if x.strip().startswith(new + " "))
         assert f" {old} " in f" {line} ", (old, new, line)

@@ -13,8 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from ingest.core import warehouse
+from ingest.core.ledger import LoadSummary
 from ingest.hj212 import load as hj212_load
-from ingest.hj212.parse import LOCAL_TZ, frame
+from ingest.hj212 import registry as device_registry
+from ingest.hj212.protocol import LOCAL_TZ, frame
 from pipelines.dbt import run_dbt
 from samples import hj212 as gen
 from tests.conftest import REPO
@@ -45,23 +47,23 @@ def state(engine: sa.Engine) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def loaded(
     make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, gen.Summary, hj212_load.HJ212IntervalResult]:
+) -> tuple[str, gen.Summary, LoadSummary]:
     out = tmp_path_factory.mktemp("hj212_inbox")
     summary = gen.generate_hj212(PROFILE, out, START, END, 11)
     url = make_database("hj212")
     engine = warehouse.engine(url)
-    assert hj212_load.load_registry(engine, out / "hj212_device_registry.csv") is not None
+    assert device_registry.load_registry(engine, out / "hj212_device_registry.csv") is not None
     result = hj212_load.load_interval(engine, out, summary.load_start, summary.load_end)
     engine.dispose()
     return url, summary, result
 
 
 def test_every_batch_reconciles(
-    loaded: tuple[str, gen.Summary, hj212_load.HJ212IntervalResult],
+    loaded: tuple[str, gen.Summary, LoadSummary],
     report_line: Callable[[str], None],
 ) -> None:
     url, summary, result = loaded
-    assert result.failed == [] and result.missing_files == []
+    assert result.failed == [] and result.gaps == []
     assert len(result.batches) == summary.files
     engine = warehouse.engine(url)
     with engine.connect() as conn:
@@ -99,7 +101,7 @@ def test_every_batch_reconciles(
 
 
 def test_quarantine_reasons_match_the_injected_faults(
-    loaded: tuple[str, gen.Summary, hj212_load.HJ212IntervalResult],
+    loaded: tuple[str, gen.Summary, LoadSummary],
 ) -> None:
     url, summary, _ = loaded
     engine = warehouse.engine(url)
@@ -125,7 +127,7 @@ def test_quarantine_reasons_match_the_injected_faults(
 
 
 def test_replaying_a_day_twice_changes_no_reading(
-    loaded: tuple[str, gen.Summary, hj212_load.HJ212IntervalResult], tmp_path: Path
+    loaded: tuple[str, gen.Summary, LoadSummary], tmp_path: Path
 ) -> None:
     url, summary, _ = loaded
     engine = warehouse.engine(url)
@@ -154,7 +156,7 @@ def test_replaying_a_day_twice_changes_no_reading(
 
 
 def test_first_sighting_wins_over_a_conflicting_replay(
-    loaded: tuple[str, gen.Summary, hj212_load.HJ212IntervalResult],
+    loaded: tuple[str, gen.Summary, LoadSummary],
 ) -> None:
     url, summary, _ = loaded
     (fault,) = summary.of_kind("replay_conflicting")
@@ -255,13 +257,13 @@ def hand_made(
     (folder / "2026-03-12T09.log").write_text("\r\n".join(lines) + "\r\n")
     registry = tmp / "registry.csv"
     registry.write_text(
-        ",".join(hj212_load.REGISTRY_COLUMNS)
+        ",".join(device_registry.COLUMNS)
         + f"\n{MINUTE_MN},cems,测试电厂(样例),91141002MA0000000X,DA001,1号排口,尧都区,火电,6,ultra-low-power-2015"
         + f"\n{NOX_MN},cems,测试锅炉(样例),,DA001,1号排口,尧都区,燃气锅炉,3.5,GB13271-2014-special-gas\n",
         encoding="utf-8",
     )
     engine = warehouse.engine(url)
-    hj212_load.load_registry(engine, registry)
+    device_registry.load_registry(engine, registry)
     hj212_load.load_interval(engine, tmp, eight, eight + dt.timedelta(hours=3))
     outcome = run_dbt(["build", "--select", "+cems_outlet_hour"], url, target_path=tmp / "dbt")
     assert outcome.success, outcome.failed

@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from ingest.core import warehouse
+from ingest.core.ledger import LoadFailed
 from ingest.station import load
 from ingest.station import parse as ns
 from pipelines.dbt import run_dbt
@@ -263,7 +264,7 @@ def test_unreadable_file_fails_its_batch_visibly_and_the_rest_loads(
     inbox = make_inbox(tmp_path / "inbox", ("2026-03-15T08.csv",))
     (inbox / "national_station" / "2026-03-15T09.csv").write_text("garbage,header\n1,2\n")
     engine = warehouse.engine(url)
-    with pytest.raises(load.LoadFailed, match=r"national_station/2026-03-15T09\.csv.*lacks column"):
+    with pytest.raises(LoadFailed, match=r"national_station/2026-03-15T09\.csv.*lacks column"):
         load.load_interval(engine, inbox, *WHOLE_RANGE)
     with engine.connect() as conn:
         batches = conn.execute(
@@ -337,7 +338,7 @@ def test_hours_without_a_file_are_recorded_as_gaps_and_resolved_by_a_late_file(
     start = dt.datetime(2026, 3, 15, 6, tzinfo=ns.LOCAL_TZ)
     end = dt.datetime(2026, 3, 15, 9, tzinfo=ns.LOCAL_TZ)
     result = load.load_interval(engine, inbox, start, end, loaded_by="test")
-    assert [h.hour for h in result.missing_hours] == [7, 9]
+    assert [h.hour for h in result.gaps] == [7, 9]
     late = inbox / "national_station" / "2026-03-15T09.csv"
     late.write_text(
         (REAL / "2026-03-15T08.csv")
@@ -447,7 +448,7 @@ def _transform(run: str, checks: bool = True) -> dict[str, object]:
     """The transform DAG's steps, in its order (dags/lantian_transform.py); without ``checks``
     only the builds and the gate (a warehouse's earlier, good state)."""
     from expectations import runner
-    from pipelines.station import UPSTREAM, build
+    from pipelines.transform import UPSTREAM, build
 
     build(UPSTREAM)
     gate = runner.gate_step(run)

@@ -14,20 +14,19 @@ Every workbook gets a feedback report for its bureau (:mod:`ingest.feedback`).
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import datetime as dt
-import hashlib
-import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from ingest.core import ledger
+from ingest.core.ledger import BatchResult, LoadSummary
 from ingest.forms.feedback import Feedback, write_report
 from ingest.forms.parse import ParsedWorkbook, WorkbookError, parse_workbook
 from ingest.forms.schema import FormRegistry, FormSchema
-from ingest.station.load import LoadFailed
 
 SOURCE_PREFIX = "form:"
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -52,43 +51,6 @@ class InboxWorkbook:
     form_id: str  # the folder under forms/ ("" when the file is not in a form's folder)
     path: Path
     revision_level: int
-
-
-@dataclass(frozen=True)
-class WorkbookResult:
-    source_file: str
-    form_id: str
-    status: str  # loaded | skipped (same content already loaded) | failed
-    batch_id: int | None = None
-    records_in: int = 0
-    loaded: int = 0
-    quarantined: int = 0
-    duplicates: int = 0
-    message: str | None = None
-    feedback_report: str | None = None
-
-
-@dataclass
-class FormsRunResult:
-    results: list[WorkbookResult] = field(default_factory=list)
-
-    def total(self, attr: str) -> int:
-        return sum(getattr(r, attr) for r in self.results)
-
-    @property
-    def failed(self) -> list[WorkbookResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    def summary(self) -> str:
-        return (
-            f"{self.count('loaded')} workbooks loaded, {self.count('skipped')} unchanged, "
-            f"{len(self.failed)} failed; rows in {self.total('records_in')}, loaded "
-            f"{self.total('loaded')}, quarantined {self.total('quarantined')}, duplicates "
-            f"{self.total('duplicates')}"
-        )
 
 
 def _ignored(path: Path) -> bool:
@@ -123,19 +85,18 @@ def load_inbox(
     report_dir: Path,
     loaded_by: str = "cli",
     arrived_before: dt.datetime | None = None,
-) -> FormsRunResult:
+) -> LoadSummary:
     """Load every workbook of the inbox (not loaded yet). Raises LoadFailed after the rest."""
-    result = FormsRunResult()
+    result = summary()
     for item in discover(inbox, arrived_before):
-        result.results.append(load_workbook(engine, inbox, item, registry, report_dir, loaded_by))
-    if result.failed:
-        causes = "; ".join(f"{r.message}" for r in result.failed)
-        raise LoadFailed(f"{len(result.failed)} workbook(s) failed to load: {causes}")
+        result.batches.append(load_workbook(engine, inbox, item, registry, report_dir, loaded_by))
+    result.raise_if_failed()
     return result
 
 
-def _relative(inbox: Path, path: Path) -> str:
-    return path.relative_to(inbox).as_posix() if path.is_relative_to(inbox) else str(path)
+def summary() -> LoadSummary:
+    """The ledger's summary of a forms run (workbooks and their rows; no expected files)."""
+    return LoadSummary("forms", "workbooks", "rows", gap_label="")
 
 
 def load_workbook(
@@ -145,40 +106,13 @@ def load_workbook(
     registry: FormRegistry,
     report_dir: Path,
     loaded_by: str = "cli",
-) -> WorkbookResult:
+) -> BatchResult:
     """Load one workbook as one batch (or skip it when this exact content is already loaded)."""
-    rel = _relative(inbox, item.path)
     source = SOURCE_PREFIX + (item.form_id or "unknown")
-    try:
-        data: bytes | None = item.path.read_bytes()
-        read_error = ""
-    except OSError as exc:
-        data, read_error = None, f"无法读取文件: {exc.strerror or exc}"
-    digest = hashlib.sha256(data).hexdigest() if data is not None else None
-    with engine.begin() as conn:
-        if digest is not None:
-            done = conn.execute(
-                sa.text(
-                    "select batch_id from audit.load_batch where source = :s and source_file = :f"
-                    " and file_sha256 = :h and status = 'loaded'"
-                ),
-                {"s": source, "f": rel, "h": digest},
-            ).scalar()
-            if done is not None:
-                return WorkbookResult(rel, item.form_id, "skipped", done)
-        batch_id = conn.execute(
-            sa.text(
-                "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
-                " status, loaded_by) values (:s, :f, :h, :b, 'running', :by) returning batch_id"
-            ),
-            {
-                "s": source,
-                "f": rel,
-                "h": digest,
-                "b": len(data) if data is not None else None,
-                "by": loaded_by,
-            },
-        ).scalar_one()
+    batch = ledger.open_batch(engine, source, inbox, item.path, loaded_by)
+    if isinstance(batch, BatchResult):
+        return batch
+    rel = batch.source_file
     schema = registry.forms.get(item.form_id)
     try:
         if schema is None:
@@ -187,41 +121,38 @@ def load_workbook(
                 item.path,
                 [f"文件不在已知表格的目录中（forms/<表格代码>/，可用：{known}）：{rel}"],
             )
-        if data is None:
-            raise WorkbookError(item.path, [read_error])
+        if batch.data is None:
+            raise WorkbookError(item.path, [f"无法读取文件: {batch.unreadable}"])
         if item.path.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise WorkbookError(
                 item.path,
                 [f"不支持的文件格式“{item.path.suffix}”：请用 Excel 另存为 .xlsx 后重新报送"],
             )
-        parsed = parse_workbook(item.path, data, schema, registry)
+        parsed = parse_workbook(item.path, batch.data, schema, registry)
     except WorkbookError as exc:
-        return _fail(engine, rel, item, schema, batch_id, exc.problems, report_dir)
+        return _fail(batch, item, schema, exc.problems, report_dir)
     except Exception as exc:  # a workbook openpyxl chokes on must not stop the other files
         problem = f"读取工作簿时出错（{type(exc).__name__}: {exc}），请用 Excel 打开后另存为 .xlsx 重新报送"
-        return _fail(engine, rel, item, schema, batch_id, [problem], report_dir)
+        return _fail(batch, item, schema, [problem], report_dir)
     try:
         with engine.begin() as conn:
-            supersedes = _store(conn, batch_id, rel, schema, parsed)
+            supersedes = _store(conn, batch.batch_id, rel, schema, parsed)
+            result = batch.close_loaded(
+                conn,
+                parsed.records_in,
+                len(parsed.records),
+                parsed.rejected_rows,
+                parsed.duplicates,
+            )
     except sa.exc.DBAPIError as exc:
-        return _fail(engine, rel, item, schema, batch_id, [str(exc).splitlines()[0]], report_dir)
-    report = _feedback(rel, schema, batch_id, parsed, supersedes, report_dir)
+        return _fail(batch, item, schema, [ledger.failure_message(exc)], report_dir)
+    report = _feedback(rel, schema, batch.batch_id, parsed, supersedes, report_dir)
     with engine.begin() as conn:
         conn.execute(
             sa.text("update audit.form_file set feedback_report = :p where batch_id = :b"),
-            {"p": str(report), "b": batch_id},
+            {"p": str(report), "b": batch.batch_id},
         )
-    return WorkbookResult(
-        rel,
-        item.form_id,
-        "loaded",
-        batch_id,
-        parsed.records_in,
-        len(parsed.records),
-        parsed.rejected_rows,
-        parsed.duplicates,
-        feedback_report=str(report),
-    )
+    return dataclasses.replace(result, feedback_report=str(report))
 
 
 def _store(
@@ -231,31 +162,26 @@ def _store(
     # one loader at a time per form, so two versions of a slice never both become current
     conn.execute(sa.text("select pg_advisory_xact_lock(hashtext(:f))"), {"f": schema.form_id})
     _copy_records(conn, batch_id, rel, schema.form_id, parsed)
-    if parsed.rejects:
-        conn.execute(
-            sa.text(
-                "insert into quarantine.rejected_record (batch_id, source, source_file,"
-                " line_number, sheet, column_name, value, reason, raw_record)"
-                " values (:b, :s, :f, :l, :sheet, :c, :v, :r, :raw)"
-            ),
-            [
-                {
-                    "b": batch_id,
-                    "s": SOURCE_PREFIX + schema.form_id,
-                    "f": rel,
-                    "l": r.row_number,
-                    "sheet": r.sheet,
-                    "c": r.column,
-                    "v": r.value,
-                    "r": r.reason,
-                    "raw": json.dumps(
-                        {"cell": r.cell, "field": r.field, "cells": json.loads(r.raw)},
-                        ensure_ascii=False,
-                    ),
-                }
-                for r in parsed.rejects
-            ],
-        )
+    ledger.quarantine(
+        conn,
+        batch_id,
+        SOURCE_PREFIX + schema.form_id,
+        rel,
+        (
+            ledger.Reject(
+                r.row_number,
+                r.column,
+                r.value,
+                r.reason,
+                json.dumps(
+                    {"cell": r.cell, "field": r.field, "cells": json.loads(r.raw)},
+                    ensure_ascii=False,
+                ),
+                sheet=r.sheet,
+            )
+            for r in parsed.rejects
+        ),
+    )
     supersedes: list[str] = []
     for (period, scope), counts in parsed.slices.items():
         earlier = conn.execute(
@@ -304,20 +230,6 @@ def _store(
             "notes": json.dumps(parsed.info, ensure_ascii=False),
         },
     )
-    conn.execute(
-        sa.text(
-            "update audit.load_batch set status = 'loaded', records_in = :n,"
-            " records_loaded = :l, records_quarantined = :q, records_duplicate = :d,"
-            " finished_at = now() where batch_id = :id"
-        ),
-        {
-            "n": parsed.records_in,
-            "l": len(parsed.records),
-            "q": parsed.rejected_rows,
-            "d": parsed.duplicates,
-            "id": batch_id,
-        },
-    )
     return supersedes
 
 
@@ -326,10 +238,11 @@ def _copy_records(
 ) -> None:
     if not parsed.records:
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for rec in parsed.records:
-        writer.writerow(
+    ledger.copy_csv(
+        conn,
+        "raw.form_record",
+        RECORD_COLUMNS,
+        (
             [
                 batch_id,
                 form_id,
@@ -342,11 +255,8 @@ def _copy_records(
                 json.dumps(rec.record, ensure_ascii=False),
                 json.dumps(rec.raw_cells, ensure_ascii=False),
             ]
-        )
-    buffer.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.copy_expert(
-        f"copy raw.form_record ({', '.join(RECORD_COLUMNS)}) from stdin with (format csv)", buffer
+            for rec in parsed.records
+        ),
     )
 
 
@@ -383,14 +293,13 @@ def _feedback(
 
 
 def _fail(
-    engine: sa.Engine,
-    rel: str,
+    batch: ledger.Batch,
     item: InboxWorkbook,
     schema: FormSchema | None,
-    batch_id: int,
     problems: list[str],
     report_dir: Path,
-) -> WorkbookResult:
+) -> BatchResult:
+    rel, batch_id = batch.source_file, batch.batch_id
     message = f"{rel}: " + "; ".join(problems)
     report = write_report(
         report_dir,
@@ -405,14 +314,8 @@ def _fail(
             problems=problems,
         ),
     )
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "update audit.load_batch set status = 'failed', message = :m,"
-                " finished_at = now() where batch_id = :id"
-            ),
-            {"m": message, "id": batch_id},
-        )
+    result = batch.close_failed(message, feedback_report=str(report))
+    with batch.engine.begin() as conn:
         conn.execute(
             sa.text(
                 "insert into audit.form_file (batch_id, form_id, problems, feedback_report)"
@@ -425,6 +328,4 @@ def _fail(
                 "r": str(report),
             },
         )
-    return WorkbookResult(
-        rel, item.form_id, "failed", batch_id, message=message, feedback_report=str(report)
-    )
+    return result

@@ -24,26 +24,22 @@ temporary table, then ``insert .. on conflict do nothing``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2.errors
 import sqlalchemy as sa
 
+from ingest.core import ledger
+from ingest.core.ledger import BatchResult, LoadSummary, copy_text, text_value
 from ingest.hj212 import parse as hj212
-from ingest.station.load import BatchResult, IntervalResult, LoadFailed
 
 SOURCE = "hj212"
-REGISTRY_SOURCE = "device_registry"
 FEED_FOLDER = "hj212"
 FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2})\.log$")
 READING_COLUMNS = (
@@ -83,42 +79,9 @@ PACKET_COLUMNS = (
     "was_split",
     "raw_packet",
 )
-REGISTRY_COLUMNS = (
-    "mn",
-    "kind",
-    "name",
-    "uscc",
-    "outlet_id",
-    "outlet_name",
-    "county",
-    "industry",
-    "o2_ref_pct",
-    "emission_standard_id",
-)
-DEVICE_KINDS = ("cems", "dust", "micro_station")
 _KEY = tuple[str, str, dt.datetime, str, str]
 
-__all__ = ["LoadFailed", "load_file", "load_interval", "load_registry"]
-
-
-class RegistryError(ValueError):
-    """The device registry file is not usable; the message names the file, line and column."""
-
-
-@dataclass
-class HJ212IntervalResult(IntervalResult):
-    missing_files: list[tuple[str, dt.datetime]] = field(default_factory=list)
-
-    def summary(self) -> str:
-        loaded = [b for b in self.batches if b.status == "loaded"]
-        skipped = [b for b in self.batches if b.status == "skipped"]
-        return (
-            f"HJ 212: {len(loaded)} packet logs loaded, {len(skipped)} unchanged, "
-            f"{len(self.failed)} failed; readings in {self.total('records_in')}, "
-            f"new {self.total('loaded')}, quarantined {self.total('quarantined')}, "
-            f"duplicates {self.total('duplicates')}; "
-            f"{len(self.missing_files)} receiver-hours without a file"
-        )
+__all__ = ["load_file", "load_interval"]
 
 
 def hour_of_file(path: Path) -> dt.datetime | None:
@@ -157,49 +120,25 @@ def files_in_interval(
     return [found[k] for k in sorted(found)], missing
 
 
-def _text(value: object) -> str:
-    """A value in COPY text format (\\N for null, backslash escapes)."""
-    if value is None:
-        return "\\N"
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text
-
-
-def _copy(conn: sa.Connection, table: str, columns: Sequence[str], buffer: io.StringIO) -> None:
-    buffer.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    # one read of the whole buffer: in 8 KB reads, each would wait for the GIL held by the
-    # parser thread of the pipeline (load_interval)
-    size = max(8192, len(buffer.getvalue()))
-    cursor.copy_expert(f"copy {table} ({', '.join(columns)}) from stdin", buffer, size=size)
-
-
 def packet_rows(packets: Iterable[hj212.Packet], batch_id: int, rel: str, receiver: str) -> str:
     """raw.hj212_packet rows in COPY text format."""
-    head = f"{batch_id}\t{_text(rel)}\t"
-    tail = f"\t{_text(receiver)}\t"
+    head = f"{batch_id}\t{text_value(rel)}\t"
+    tail = f"\t{text_value(receiver)}\t"
     out = []
     for p in packets:
         out.append(
-            f"{head}{p.line_number}\t{p.seq}{tail}{_text(p.qn)}\t{p.st}\t{p.cn}\t{p.mn}\t"
-            f"{_text(p.flag)}\t{_text(p.protocol)}\t{'t' if p.needs_ack else 'f'}\t"
-            f"{_text(p.pnum)}\t{_text(p.pno)}\t"
-            f"{_text(p.data_time.isoformat() if p.data_time else None)}\t{p.kind}\t"
-            f"{p.readings}\t{'t' if p.was_split else 'f'}\t{_text(p.raw)}\n"
+            f"{head}{p.line_number}\t{p.seq}{tail}{text_value(p.qn)}\t{p.st}\t{p.cn}\t{p.mn}\t"
+            f"{text_value(p.flag)}\t{text_value(p.protocol)}\t{'t' if p.needs_ack else 'f'}\t"
+            f"{text_value(p.pnum)}\t{text_value(p.pno)}\t"
+            f"{text_value(p.data_time.isoformat() if p.data_time else None)}\t{p.kind}\t"
+            f"{p.readings}\t{'t' if p.was_split else 'f'}\t{text_value(p.raw)}\n"
         )
     return "".join(out)
 
 
 def reading_rows(readings: Iterable[hj212.Reading], batch_id: int, rel: str) -> str:
     """raw.hj212_reading rows in COPY text format (the value as the packet wrote it)."""
-    tail = f"\t{batch_id}\t{_text(rel)}\t"
+    tail = f"\t{batch_id}\t{text_value(rel)}\t"
     times: dict[dt.datetime, str] = {}
     qns: dict[str | None, str] = {}
     out = []
@@ -209,7 +148,7 @@ def reading_rows(readings: Iterable[hj212.Reading], batch_id: int, rel: str) -> 
             stamp = times[r.data_time] = r.data_time.isoformat()
         qn = qns.get(r.qn)
         if qn is None:
-            qn = qns[r.qn] = _text(r.qn)
+            qn = qns[r.qn] = text_value(r.qn)
         out.append(
             f"{r.mn}\t{r.cn}\t{stamp}\t{r.pollutant_code}\t{r.statistic}\t{r.value_text}\t"
             f"{r.flag if r.flag is not None else chr(92) + 'N'}\t{r.st}\t"
@@ -246,7 +185,7 @@ def _insert_readings(conn: sa.Connection, rows: str) -> tuple[int, int]:
     table = "raw.hj212_reading"
     nested = conn.begin_nested()
     try:
-        _copy(conn, table, READING_COLUMNS, io.StringIO(rows))
+        copy_text(conn, table, READING_COLUMNS, rows)
     except psycopg2.errors.UniqueViolation:
         nested.rollback()
     else:
@@ -258,7 +197,7 @@ def _insert_readings(conn: sa.Connection, rows: str) -> tuple[int, int]:
         " (like raw.hj212_reading including defaults) on commit drop"
     )
     conn.exec_driver_sql("truncate hj212_incoming")
-    _copy(conn, "hj212_incoming", READING_COLUMNS, io.StringIO(rows))
+    copy_text(conn, "hj212_incoming", READING_COLUMNS, rows)
     conn.exec_driver_sql("analyze hj212_incoming")  # so the join below probes the primary key
     conflicts = conn.execute(
         sa.text(
@@ -273,32 +212,13 @@ def _insert_readings(conn: sa.Connection, rows: str) -> tuple[int, int]:
     return new, conflicts
 
 
-def _copy_rejects(
-    conn: sa.Connection, batch_id: int, rel: str, rejects: Sequence[hj212.Reject]
-) -> None:
-    if not rejects:
-        return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for r in rejects:
-        writer.writerow([batch_id, SOURCE, rel, r.line_number, r.column, r.value, r.reason, r.raw])
-    buffer.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.copy_expert(
-        "copy quarantine.rejected_record (batch_id, source, source_file, line_number,"
-        " column_name, value, reason, raw_record) from stdin with (format csv)",
-        buffer,
-    )
-
-
 @dataclass
 class _Prepared:
     """A packet log parsed and turned into COPY rows (no database: runs in a worker thread)."""
 
-    rel: str
+    batch: ledger.Batch
     receiver: str
     hour: dt.datetime | None
-    batch_id: int
     parsed: hj212.ParsedLog | None = None
     unique: _Dedupe | None = None
     packets: str = ""
@@ -306,77 +226,41 @@ class _Prepared:
     error: str | None = None
 
 
-def _prepare(
-    data: bytes | None, read_error: str, prep: _Prepared, scheme: hj212.FlagScheme
-) -> _Prepared:
-    if data is None:
-        prep.error = read_error
+def _prepare(prep: _Prepared, scheme: hj212.FlagScheme) -> _Prepared:
+    batch = prep.batch
+    if batch.data is None:
+        prep.error = f"cannot read file: {batch.unreadable}"
         return prep
-    prep.parsed = hj212.parse(data, scheme)
+    prep.parsed = hj212.parse(batch.data, scheme)
     prep.unique = dedupe(prep.parsed.readings)
-    prep.packets = packet_rows(prep.parsed.packets, prep.batch_id, prep.rel, prep.receiver)
-    prep.readings = reading_rows(prep.unique.unique, prep.batch_id, prep.rel)
+    prep.packets = packet_rows(
+        prep.parsed.packets, batch.batch_id, batch.source_file, prep.receiver
+    )
+    prep.readings = reading_rows(prep.unique.unique, batch.batch_id, batch.source_file)
     return prep
-
-
-def _begin(
-    engine: sa.Engine,
-    inbox: Path,
-    path: Path,
-    loaded_by: str,
-    interval_start: dt.datetime | None,
-    interval_end: dt.datetime | None,
-) -> tuple[BatchResult | None, bytes | None, str, _Prepared | None]:
-    """Read the file; skip it if this content is loaded, else open its batch ('running')."""
-    rel = str(path.relative_to(inbox)) if path.is_relative_to(inbox) else str(path)
-    try:
-        data: bytes | None = path.read_bytes()
-        read_error = ""
-    except OSError as exc:
-        data = None
-        read_error = f"cannot read file: {exc.strerror or exc}"
-    digest = hashlib.sha256(data).hexdigest() if data is not None else None
-    with engine.begin() as conn:
-        if digest is not None:
-            done = conn.execute(
-                sa.text(
-                    "select batch_id from audit.load_batch where source = :s and source_file = :f"
-                    " and file_sha256 = :h and status = 'loaded'"
-                ),
-                {"s": SOURCE, "f": rel, "h": digest},
-            ).scalar()
-            if done is not None:
-                return BatchResult(rel, "skipped", done), None, "", None
-        batch_id = conn.execute(
-            sa.text(
-                "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
-                " interval_start, interval_end, status, loaded_by)"
-                " values (:s, :f, :h, :b, :is, :ie, 'running', :by) returning batch_id"
-            ),
-            {
-                "s": SOURCE,
-                "f": rel,
-                "h": digest,
-                "b": len(data) if data is not None else None,
-                "is": interval_start,
-                "ie": interval_end,
-                "by": loaded_by,
-            },
-        ).scalar_one()
-    return None, data, read_error, _Prepared(rel, path.parent.name, hour_of_file(path), batch_id)
 
 
 def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
     """COPY a prepared file into raw / quarantine and close its batch (one transaction)."""
-    batch_id = prep.batch_id
+    batch = prep.batch
     try:
         if prep.error is not None or prep.parsed is None or prep.unique is None:
             raise OSError(prep.error or "file was not parsed")
         parsed = prep.parsed
         with engine.begin() as conn:
-            _copy(conn, "raw.hj212_packet", PACKET_COLUMNS, io.StringIO(prep.packets))
+            copy_text(conn, "raw.hj212_packet", PACKET_COLUMNS, prep.packets)
             new, conflicts = _insert_readings(conn, prep.readings)
-            _copy_rejects(conn, batch_id, prep.rel, parsed.rejects)
+            # an empty field value is recorded as NULL (no value was sent)
+            ledger.quarantine(
+                conn,
+                batch.batch_id,
+                SOURCE,
+                batch.source_file,
+                (
+                    ledger.Reject(r.line_number, r.column, r.value or None, r.reason, r.raw or None)
+                    for r in parsed.rejects
+                ),
+            )
             counts = parsed.counts
             records_in = len(parsed.readings) + len(parsed.rejects)
             duplicates = len(parsed.readings) - new
@@ -389,7 +273,7 @@ def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
                     " :rd, :rc, :fr)"
                 ),
                 {
-                    "b": batch_id,
+                    "b": batch.batch_id,
                     "r": prep.receiver,
                     "h": prep.hour,
                     "pd": counts["packets_data"],
@@ -404,38 +288,9 @@ def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
                     "fr": counts["fields_rejected"],
                 },
             )
-            conn.execute(
-                sa.text(
-                    "update audit.load_batch set status = 'loaded', records_in = :n,"
-                    " records_loaded = :l, records_quarantined = :q, records_duplicate = :d,"
-                    " finished_at = now() where batch_id = :id"
-                ),
-                {
-                    "n": records_in,
-                    "l": new,
-                    "q": len(parsed.rejects),
-                    "d": duplicates,
-                    "id": batch_id,
-                },
-            )
-        return BatchResult(
-            prep.rel, "loaded", batch_id, records_in, new, len(parsed.rejects), duplicates
-        )
+            return batch.close_loaded(conn, records_in, new, len(parsed.rejects), duplicates)
     except (OSError, sa.exc.DBAPIError, psycopg2.Error) as exc:
-        return _fail(engine, prep.rel, batch_id, exc)
-
-
-def _fail(engine: sa.Engine, rel: str, batch_id: int, exc: BaseException) -> BatchResult:
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "update audit.load_batch set status = 'failed', message = :m,"
-                " finished_at = now() where batch_id = :id"
-            ),
-            {"m": message, "id": batch_id},
-        )
-    return BatchResult(rel, "failed", batch_id, message=message)
+        return batch.close_failed(ledger.failure_message(exc))
 
 
 def load_file(
@@ -448,16 +303,14 @@ def load_file(
     scheme: hj212.FlagScheme | None = None,
 ) -> BatchResult:
     """Load one packet log as one batch (or skip it if this exact content is already loaded)."""
-    skipped, data, read_error, prep = _begin(
-        engine, inbox, path, loaded_by, interval_start, interval_end
-    )
-    if skipped is not None or prep is None:
-        assert skipped is not None
-        return skipped
+    batch = ledger.open_batch(engine, SOURCE, inbox, path, loaded_by, interval_start, interval_end)
+    if isinstance(batch, BatchResult):
+        return batch
+    prep = _Prepared(batch, path.parent.name, hour_of_file(path))
     try:
-        _prepare(data, read_error, prep, scheme or hj212.FlagScheme.from_env())
+        _prepare(prep, scheme or hj212.FlagScheme.from_env())
     except Exception as exc:  # a parser bug must not leave the batch 'running'
-        return _fail(engine, prep.rel, prep.batch_id, exc)
+        return batch.close_failed(ledger.failure_message(exc))
     return _store(engine, prep)
 
 
@@ -498,10 +351,12 @@ def load_interval(
     end: dt.datetime,
     loaded_by: str = "cli",
     scheme: hj212.FlagScheme | None = None,
-) -> HJ212IntervalResult:
+) -> LoadSummary:
     """Load every packet log of [start, end). Raises LoadFailed after loading the rest."""
     files, missing = files_in_interval(inbox, start, end)
-    result = HJ212IntervalResult(start, end, missing_files=missing)
+    result = LoadSummary(
+        "HJ 212", "packet logs", "readings", "receiver-hours without a file", gaps=list(missing)
+    )
     scheme = scheme or hj212.FlagScheme.from_env()
     # Pipeline: the next file is parsed in a worker thread while this one is COPYed (the parser
     # is Python, COPY waits on PostgreSQL: on 2 cores they overlap). Results in file order.
@@ -514,98 +369,20 @@ def load_interval(
                 try:
                     future.result()
                 except Exception as exc:  # a parser bug must not leave the batch 'running'
-                    result.batches.append(_fail(engine, prep.rel, prep.batch_id, exc))
+                    result.batches.append(prep.batch.close_failed(ledger.failure_message(exc)))
                     continue
                 result.batches.append(_store(engine, prep))
 
         for path in files:
-            skipped, data, read_error, prep = _begin(engine, inbox, path, loaded_by, start, end)
-            if skipped is not None or prep is None:
+            batch = ledger.open_batch(engine, SOURCE, inbox, path, loaded_by, start, end)
+            if isinstance(batch, BatchResult):
                 drain(0)
-                result.batches.append(skipped)  # type: ignore[arg-type]
+                result.batches.append(batch)
                 continue
-            pending.append((prep, pool.submit(_prepare, data, read_error, prep, scheme)))
+            prep = _Prepared(batch, path.parent.name, hour_of_file(path))
+            pending.append((prep, pool.submit(_prepare, prep, scheme)))
             drain(1)
         drain(0)
     record_gaps(engine, missing, loaded_by)
-    if result.failed:
-        causes = "; ".join(f"{b.source_file}: {b.message}" for b in result.failed)
-        raise LoadFailed(f"{len(result.failed)} packet log(s) failed to load: {causes}")
+    result.raise_if_failed()
     return result
-
-
-def read_registry(path: Path) -> list[dict[str, str | Decimal | None]]:
-    """The device registry rows (config/device_registry.csv), checked; raises RegistryError."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RegistryError(f"{path}: cannot read the device registry: {exc}") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REGISTRY_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise RegistryError(f"{path}: header lacks column(s) {', '.join(missing)}")
-    rows: list[dict[str, str | Decimal | None]] = []
-    seen: set[str] = set()
-    for line, raw in enumerate(reader, start=2):
-        row: dict[str, str | Decimal | None] = {
-            c: (raw[c] or "").strip() or None for c in REGISTRY_COLUMNS
-        }
-        mn = row["mn"]
-        if not mn or not isinstance(mn, str):
-            raise RegistryError(f"{path}: line {line}: empty mn")
-        if mn in seen:
-            raise RegistryError(f"{path}: line {line}: mn {mn} listed twice")
-        seen.add(mn)
-        if row["kind"] not in DEVICE_KINDS:
-            raise RegistryError(f"{path}: line {line}: kind {row['kind']!r} not in {DEVICE_KINDS}")
-        if not row["name"]:
-            raise RegistryError(f"{path}: line {line}: empty name")
-        o2 = row["o2_ref_pct"]
-        if o2 is not None:
-            try:
-                row["o2_ref_pct"] = Decimal(str(o2))
-            except ArithmeticError as exc:
-                raise RegistryError(f"{path}: line {line}: o2_ref_pct {o2!r} not a number") from exc
-        rows.append(row)
-    return rows
-
-
-def load_registry(engine: sa.Engine, path: Path) -> int | None:
-    """Replace raw.device_registry with the file's rows in one transaction; the load is one
-    audit.load_batch (source ``device_registry``). Returns the batch id, None if unchanged."""
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    rows = read_registry(path)
-    with engine.begin() as conn:
-        current, same = conn.execute(
-            sa.text(
-                "select (select max(batch_id) from raw.device_registry),"
-                " (select max(batch_id) from audit.load_batch where source = :s"
-                "  and status = 'loaded' and file_sha256 = :h)"
-            ),
-            {"s": REGISTRY_SOURCE, "h": digest},
-        ).one()
-        if same is not None and same == current:
-            return None
-        if same is not None:
-            batch_id = same  # back to a version loaded before: its rows keep that batch
-        else:
-            batch_id = conn.execute(
-                sa.text(
-                    "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
-                    " records_in, records_loaded, status, loaded_by, finished_at)"
-                    " values (:s, :f, :h, :b, :n, :n, 'loaded', 'registry', now())"
-                    " returning batch_id"
-                ),
-                {"s": REGISTRY_SOURCE, "f": path.name, "h": digest, "b": len(data), "n": len(rows)},
-            ).scalar_one()
-        conn.execute(sa.text("delete from raw.device_registry"))
-        if rows:
-            conn.execute(
-                sa.text(
-                    f"insert into raw.device_registry (batch_id, {', '.join(REGISTRY_COLUMNS)})"
-                    f" values (:batch_id, {', '.join(':' + c for c in REGISTRY_COLUMNS)})"
-                ),
-                [{"batch_id": batch_id, **row} for row in rows],
-            )
-    return batch_id

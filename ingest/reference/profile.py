@@ -6,12 +6,13 @@ Configuration, not history: each load replaces the whole set in one transaction,
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import yaml
+
+from ingest.core import ledger
 
 SOURCE = "city_profile"
 TARGET_KEYS = {
@@ -105,7 +106,6 @@ def rows_from_profile(profile: dict[str, Any], path: Path) -> dict[str, list[dic
 def load_profile(engine: sa.Engine, path: Path) -> int | None:
     """Replace the reference tables with the profile's content; return the batch id (None if unchanged)."""
     data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
     try:
         profile = yaml.safe_load(data)
     except yaml.YAMLError as exc:
@@ -113,28 +113,18 @@ def load_profile(engine: sa.Engine, path: Path) -> int | None:
     rows = rows_from_profile(profile, path)
     count = sum(len(v) for v in rows.values())
     with engine.begin() as conn:
-        current = conn.execute(
-            sa.text(
-                "select batch_id from audit.load_batch where source = :s and status = 'loaded'"
-                " order by batch_id desc limit 1"
-            ),
-            {"s": SOURCE},
-        ).scalar()
-        if current is not None:
-            same = conn.execute(
-                sa.text("select file_sha256 = :h from audit.load_batch where batch_id = :b"),
-                {"h": digest, "b": current},
-            ).scalar()
-            if same:
-                return None
-        batch_id = conn.execute(
-            sa.text(
-                "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
-                " records_in, records_loaded, status, finished_at, loaded_by)"
-                " values (:s, :f, :h, :b, :n, :n, 'loaded', now(), 'reference') returning batch_id"
-            ),
-            {"s": SOURCE, "f": path.name, "h": digest, "b": len(data), "n": count},
-        ).scalar_one()
+        batch_id = ledger.snapshot_batch(
+            conn,
+            SOURCE,
+            path,
+            data,
+            count,
+            "reference",
+            current_batch=ledger.latest_batch(conn, SOURCE),
+            reuse_earlier_version=False,
+        )
+        if batch_id is None:
+            return None
         for table in TABLES:
             conn.execute(sa.text(f"delete from raw.{table}"))
             if rows[table]:

@@ -9,16 +9,15 @@ Bulk path: rows go in with ``COPY ... FROM STDIN``, not row by row.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from ingest.core import ledger
+from ingest.core.ledger import BatchResult, LoadSummary
 from ingest.station import parse as ns
 
 RAW_COLUMNS = (
@@ -68,47 +67,6 @@ COUNTY = Feed("county_station", "county_station_hourly", "county")
 FEEDS = (NATIONAL, COUNTY)
 FEED_FOLDER = NATIONAL.folder
 VERSION_FOLDERS = NATIONAL.version_folders
-
-
-class LoadFailed(RuntimeError):
-    """One or more files of a run could not be loaded; the message lists file and cause."""
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    source_file: str
-    status: str  # loaded | skipped (same content already loaded) | failed
-    batch_id: int | None = None
-    records_in: int = 0
-    loaded: int = 0
-    quarantined: int = 0
-    duplicates: int = 0
-    message: str | None = None
-
-
-@dataclass
-class IntervalResult:
-    interval_start: dt.datetime
-    interval_end: dt.datetime
-    batches: list[BatchResult] = field(default_factory=list)
-    missing_hours: list[dt.datetime] = field(default_factory=list)
-
-    def total(self, attr: str) -> int:
-        return sum(getattr(b, attr) for b in self.batches)
-
-    @property
-    def failed(self) -> list[BatchResult]:
-        return [b for b in self.batches if b.status == "failed"]
-
-    def summary(self) -> str:
-        loaded = [b for b in self.batches if b.status == "loaded"]
-        skipped = [b for b in self.batches if b.status == "skipped"]
-        return (
-            f"{len(loaded)} batches loaded, {len(skipped)} files unchanged, "
-            f"{len(self.failed)} failed; records in {self.total('records_in')}, "
-            f"loaded {self.total('loaded')}, quarantined {self.total('quarantined')}, "
-            f"duplicates {self.total('duplicates')}; {len(self.missing_hours)} hours without a file"
-        )
 
 
 def files_in_interval(
@@ -189,17 +147,15 @@ def load_interval(
     end: dt.datetime,
     loaded_by: str = "cli",
     feed: Feed = NATIONAL,
-) -> IntervalResult:
+) -> LoadSummary:
     """Load every file of one station feed of [start, end). Raises LoadFailed after loading the
     rest."""
     files, missing = files_in_interval(inbox, start, end, feed)
-    result = IntervalResult(start, end, missing_hours=missing)
+    result = LoadSummary(feed.folder, gaps=list(missing))
     for path in files:
         result.batches.append(load_file(engine, inbox, path, loaded_by, start, end, feed))
     record_gaps(engine, missing, loaded_by, feed)
-    if result.failed:
-        causes = "; ".join(f"{b.source_file}: {b.message}" for b in result.failed)
-        raise LoadFailed(f"{len(result.failed)} file(s) failed to load: {causes}")
+    result.raise_if_failed()
     return result
 
 
@@ -213,145 +169,60 @@ def load_file(
     feed: Feed = NATIONAL,
 ) -> BatchResult:
     """Load one file as one batch (or skip it if this exact content is already loaded)."""
-    rel = str(path.relative_to(inbox)) if path.is_relative_to(inbox) else str(path)
+    batch = ledger.open_batch(
+        engine, feed.source, inbox, path, loaded_by, interval_start, interval_end
+    )
+    if isinstance(batch, BatchResult):
+        return batch
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        data = None
-        read_error = f"cannot read file: {exc.strerror or exc}"
-    digest = hashlib.sha256(data).hexdigest() if data is not None else None
-    with engine.begin() as conn:
-        if digest is not None:
-            done = conn.execute(
-                sa.text(
-                    "select batch_id from audit.load_batch where source = :s and source_file = :f"
-                    " and file_sha256 = :h and status = 'loaded'"
-                ),
-                {"s": feed.source, "f": rel, "h": digest},
-            ).scalar()
-            if done is not None:
-                return BatchResult(rel, "skipped", done)
-        batch_id = conn.execute(
-            sa.text(
-                "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
-                " interval_start, interval_end, status, loaded_by)"
-                " values (:s, :f, :h, :b, :is, :ie, 'running', :by) returning batch_id"
-            ),
-            {
-                "s": feed.source,
-                "f": rel,
-                "h": digest,
-                "b": len(data) if data is not None else None,
-                "is": interval_start,
-                "ie": interval_end,
-                "by": loaded_by,
-            },
-        ).scalar_one()
-    try:
-        if data is None:
-            raise ns.UnreadableFile(f"{path}: {read_error}")
-        parsed = ns.parse(path, data)
+        if batch.data is None:
+            raise ns.UnreadableFile(f"{path}: cannot read file: {batch.unreadable}")
+        parsed = ns.parse(path, batch.data)
+        rel = batch.source_file
         with engine.begin() as conn:
-            _copy_records(
-                conn, batch_id, rel, publication_stage(path), feed.network, parsed.records
-            )
-            _insert_rejects(conn, batch_id, rel, parsed.rejects, feed.source)
-            conn.execute(
-                sa.text(
-                    "update audit.load_batch set status = 'loaded', records_in = :n,"
-                    " records_loaded = :l, records_quarantined = :q, records_duplicate = :d,"
-                    " finished_at = now() where batch_id = :id"
+            ledger.copy_csv(
+                conn,
+                "raw.station_hour_publication",
+                RAW_COLUMNS,
+                _raw_rows(
+                    batch.batch_id, rel, publication_stage(path), feed.network, parsed.records
                 ),
-                {
-                    "n": parsed.records_in,
-                    "l": len(parsed.records),
-                    "q": len(parsed.rejects),
-                    "d": parsed.duplicates,
-                    "id": batch_id,
-                },
             )
-        return BatchResult(
-            rel,
-            "loaded",
-            batch_id,
-            parsed.records_in,
-            len(parsed.records),
-            len(parsed.rejects),
-            parsed.duplicates,
-        )
-    except (ns.UnreadableFile, sa.exc.DBAPIError) as exc:
-        message = str(exc).splitlines()[0]
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "update audit.load_batch set status = 'failed', message = :m,"
-                    " finished_at = now() where batch_id = :id"
-                ),
-                {"m": message, "id": batch_id},
-            )
-        return BatchResult(rel, "failed", batch_id, message=message)
-
-
-def _copy_records(
-    conn: sa.Connection,
-    batch_id: int,
-    rel: str,
-    stage: str,
-    network: str,
-    records: Iterable[dict[str, object]],
-) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for rec in records:
-        writer.writerow(
-            [
-                batch_id,
+            ledger.quarantine(
+                conn,
+                batch.batch_id,
+                feed.source,
                 rel,
-                rec["line_number"],
-                stage,
-                rec["observed_at"].isoformat(),  # type: ignore[union-attr]
-                rec["timepoint"],
-                rec["stationcode"],
-                rec["longitude"],
-                rec["latitude"],
-                rec["area"],
-                rec["positionname"],
-                rec["primarypollutant"],
-                rec["aqi"],
-                *(rec[c] for c in ns.VALUE_COLUMNS),
-                network,
-            ]
-        )
-    buffer.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.copy_expert(
-        f"copy raw.station_hour_publication ({', '.join(RAW_COLUMNS)}) from stdin"
-        " with (format csv)",
-        buffer,
-    )
+                (
+                    ledger.Reject(r.line_number, r.column, r.value, r.reason, r.raw)
+                    for r in parsed.rejects
+                ),
+            )
+            return batch.close_loaded(
+                conn, parsed.records_in, len(parsed.records), len(parsed.rejects), parsed.duplicates
+            )
+    except (ns.UnreadableFile, sa.exc.DBAPIError) as exc:
+        return batch.close_failed(ledger.failure_message(exc))
 
 
-def _insert_rejects(
-    conn: sa.Connection, batch_id: int, rel: str, rejects: list[ns.Reject], source: str
-) -> None:
-    if not rejects:
-        return
-    conn.execute(
-        sa.text(
-            "insert into quarantine.rejected_record (batch_id, source, source_file, line_number,"
-            " column_name, value, reason, raw_record) values (:b, :s, :f, :l, :c, :v, :r, :raw)"
-        ),
-        [
-            {
-                "b": batch_id,
-                "s": source,
-                "f": rel,
-                "l": r.line_number,
-                "c": r.column,
-                "v": r.value,
-                "r": r.reason,
-                "raw": r.raw,
-            }
-            for r in rejects
-        ],
-    )
+def _raw_rows(
+    batch_id: int, rel: str, stage: str, network: str, records: Iterable[dict[str, object]]
+) -> Iterator[list[object]]:
+    for rec in records:
+        yield [
+            batch_id,
+            rel,
+            rec["line_number"],
+            stage,
+            rec["observed_at"].isoformat(),  # type: ignore[union-attr]
+            rec["timepoint"],
+            rec["stationcode"],
+            rec["longitude"],
+            rec["latitude"],
+            rec["area"],
+            rec["positionname"],
+            rec["primarypollutant"],
+            rec["aqi"],
+            *(rec[c] for c in ns.VALUE_COLUMNS),
+            network,
+        ]

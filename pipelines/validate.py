@@ -1,18 +1,23 @@
-"""CLI: ``python -m expectations --suite station_day_coverage --report-dir DIR``, or
-``python -m expectations --stage all --pipeline-run NAME --report-dir DIR`` (every gate and marts
-suite, then the run's report and the rolling report, as the transform DAG does, without dbt).
+"""``python3 lantian.py validate``: run a data-quality suite (or every suite of a stage) on the
+warehouse as a checkpoint, persist the results in ``dq``, write the HTML reports.
 
-Exit code 0 when every critical expectation passed (warnings allowed), 1 when a critical one
-failed, 2 on a usage or suite error.
+    python3 lantian.py validate --suite station_day_coverage --report-dir DIR
+    python3 lantian.py validate --stage all --pipeline-run NAME --report-dir DIR
+
+``--stage all`` runs every gate and marts suite, then the run's report and the rolling report, as
+the transform DAG does, without dbt. Exit code 0 when every critical expectation passed
+(warnings allowed), 1 when a critical one failed, 2 on a usage or suite error.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from ingest.core import warehouse
 
 
 def _iso(text: str) -> datetime:
@@ -22,10 +27,11 @@ def _iso(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO date/datetime: {text!r}") from exc
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m expectations",
-        description="Run a data-quality suite, persist results to dq.*, write an HTML report.",
+def add_parser(sub: Any) -> None:
+    """The ``validate`` verb and its options on a subparsers object."""
+    parser = sub.add_parser(
+        "validate",
+        help="run a data-quality suite (or a stage), persist results to dq.*, write the report",
     )
     parser.add_argument(
         "--suite", default="station_day_coverage", help="suite name (expectations/suites/*.json)"
@@ -38,18 +44,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--run-id", help="run id (re-using one replaces its results)")
     parser.add_argument("--start", type=_iso, help="interval start, ISO; naive = local UTC+8")
     parser.add_argument("--end", type=_iso, help="interval end (exclusive), ISO")
-    args = parser.parse_args(argv)
 
+
+def main(args: argparse.Namespace) -> int:
     from expectations.checkpoint import run_checkpoint
     from expectations.suite import SuiteError
-    from ingest.core.warehouse import warehouse_url
 
+    url = warehouse.warehouse_url()
     if args.stage:
-        return _stages(args, warehouse_url())
-
+        return _stages(args, url)
     try:
         outcome = run_checkpoint(
-            warehouse_url(),
+            url,
             args.suite,
             run_id=args.run_id,
             interval_start=args.start,
@@ -64,13 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _stages(args: argparse.Namespace, url: str) -> int:
-    from datetime import UTC
-
     from expectations.rolling_report import write_rolling_report
     from expectations.run_report import write_run_report
     from expectations.runner import run_stage
     from expectations.suite import SuiteError
-    from ingest.core.warehouse import engine
 
     run = args.pipeline_run or f"cli-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
     stages = ("gate", "marts") if args.stage == "all" else (args.stage,)
@@ -79,14 +82,10 @@ def _stages(args: argparse.Namespace, url: str) -> int:
     except (SuiteError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    eng = engine(url)
+    engine = warehouse.engine(url)
     try:
-        print(f"data-quality report: {write_run_report(eng, run, args.report_dir)}")
-        print(f"rolling report: {write_rolling_report(eng, args.report_dir)}")
+        print(f"data-quality report: {write_run_report(engine, run, args.report_dir)}")
+        print(f"rolling report: {write_rolling_report(engine, args.report_dir)}")
     finally:
-        eng.dispose()
+        engine.dispose()
     return 1 if any(r.critical_failures for r in results) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
