@@ -3,9 +3,9 @@
     .venv/bin/python -m bench.run [--stations 200] [--station-days 7] [--outlets 1500]
                                   [--cems-days 1] [--keep DIR]
 
-On one PostgreSQL (``WAREHOUSE_URL``'s server, else the embedded one of ``ingest.warehouse``),
-in a fresh database, for the national station feed (``ingest.load``) and the HJ 212 feed
-(``ingest.hj212_load``): the full path (read, parse, validate, dedupe, COPY, audit; every file a
+On one PostgreSQL (``WAREHOUSE_URL``'s server, else the embedded one of ``ingest.core.warehouse``),
+in a fresh database, for the national station feed (``ingest.station.load``) and the HJ 212 feed
+(``ingest.hj212.load``): the full path (read, parse, validate, dedupe, COPY, audit; every file a
 batch, as in production) is timed and its records/second set beside a bare ``COPY`` of the same
 normalized rows, file by file, into a table of the same structure (``like raw.<table> including
 all``: same columns, primary key and indexes). Prints both rates and their ratio (goal >= 50 %).
@@ -58,35 +58,17 @@ def fresh_database(server: str, name: str) -> str:
 
 
 def station_rows(path: Path, inbox: Path, batch: int) -> str:
-    """The rows ingest.load COPYs for one file (CSV), built outside the timing."""
-    parsed = ns.parse(path)
+    """The rows ingest.station.load COPYs for one file (CSV), built outside the timing."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
     rel = str(path.relative_to(inbox))
-    for rec in parsed.records:
-        writer.writerow(
-            [
-                batch,
-                rel,
-                rec["line_number"],
-                load.publication_stage(path),
-                rec["observed_at"].isoformat(),  # type: ignore[union-attr]
-                rec["timepoint"],
-                rec["stationcode"],
-                rec["longitude"],
-                rec["latitude"],
-                rec["area"],
-                rec["positionname"],
-                rec["primarypollutant"],
-                rec["aqi"],
-                *(rec[c] for c in ns.VALUE_COLUMNS),
-            ]
-        )
+    stage = load.publication_stage(path)
+    rows = load.raw_rows(batch, rel, stage, load.NATIONAL.network, ns.parse(path).records)
+    csv.writer(buffer).writerows(rows)
     return buffer.getvalue()
 
 
 def hj212_rows(path: Path, inbox: Path, batch: int) -> str:
-    """The reading rows ingest.hj212_load COPYs for one file (COPY text format)."""
+    """The reading rows ingest.hj212.load COPYs for one file (COPY text format)."""
     parsed = hj212.parse(path.read_bytes())
     return hj212_load.reading_rows(
         hj212_load.dedupe(parsed.readings).unique, batch, str(path.relative_to(inbox))

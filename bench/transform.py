@@ -21,12 +21,9 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import sqlalchemy as sa
-
+from bench.run import fresh_database
 from ingest.core import paths, warehouse
-from ingest.core.migrate import migrate
 from ingest.reference import profile as reference
 from ingest.station import load
 from ingest.station import parse as ns
@@ -34,21 +31,6 @@ from pipelines.dbt import run_dbt
 from samples import station as sample
 
 PROFILE = paths.config_dir() / "city_profile.yaml"
-
-
-def fresh_database(server: str, name: str) -> str:
-    admin = sa.create_engine(
-        urlunsplit(urlsplit(server)._replace(path="/postgres")), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-        conn.execute(sa.text(f'create database "{name}"'))
-    admin.dispose()
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    engine = warehouse.engine(url)
-    migrate(engine)
-    engine.dispose()
-    return url
 
 
 def hourly_runs(

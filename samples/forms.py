@@ -41,6 +41,7 @@ from ingest.forms.cells import (
 )
 from ingest.forms.schema import FORMS_DIR, CodeList, load_code_lists
 from samples.forms_xlsx import HeaderItem, SheetSpec, Styled, write_workbook
+from samples.hj212 import COUNTY_CODES
 
 FORM_IDS = (
     "emergency_list",
@@ -57,25 +58,7 @@ FORM_IDS = (
 )
 REGISTRY_FILE = "device_registry.csv"
 # Administrative division codes of Linfen's counties (GB/T 2260; sample use, verify).
-COUNTY_DIVISIONS = {
-    "尧都区": "141002",
-    "曲沃县": "141021",
-    "翼城县": "141022",
-    "襄汾县": "141023",
-    "洪洞县": "141024",
-    "古县": "141025",
-    "安泽县": "141026",
-    "浮山县": "141027",
-    "吉县": "141028",
-    "乡宁县": "141029",
-    "大宁县": "141030",
-    "隰县": "141031",
-    "永和县": "141032",
-    "蒲县": "141033",
-    "汾西县": "141034",
-    "侯马市": "141081",
-    "霍州市": "141082",
-}
+COUNTY_DIVISIONS = COUNTY_CODES
 HJ212_ST = {"cems": "31", "dust": "39", "micro_station": "22"}
 INDUSTRY_LINES = {
     "钢铁": ("1#烧结机", "1#高炉", "1#转炉", "2#烧结机"),

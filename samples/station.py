@@ -21,7 +21,7 @@ Conventions (mimicking the two real files):
   ending 01:00..07:00). NB: the real files show ``o3_8h >= o3_8h_24h`` on every row (and
   ``o3_8h > o3_8h_24h`` on 74 rows of 2022-06-15T15), so the running max is in ``o3_8h``.
 - CO: 1h with one decimal (``1.0``); ``co_24h`` without a trailing ``.0`` (``1``), as published.
-- ``aqi``/``primarypollutant`` come from :func:`ingest.aqi.hourly_aqi` on the published 1h values
+- ``aqi``/``primarypollutant`` come from :func:`samples.aqi.hourly_aqi` on the published 1h values
   (the 1h O3). An AQI that is not published is empty before 2026-03-01 and ``NA`` (in both
   columns) from then. Stations that do not monitor a pollutant write ``/`` from 2026-03-01 and
   empty before.

@@ -46,7 +46,7 @@ def submit(
     source_file: str,
     loaded_at: str | None = None,
 ) -> int:
-    """Land one workbook as ingest.form_load does: a batch, its rows from Excel row 4, and a
+    """Land one workbook as ingest.forms.load does: a batch, its rows from Excel row 4, and a
     version of (form, period, 全市) that supersedes the earlier one."""
     batch = conn.execute(
         sa.text(

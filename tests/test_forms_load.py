@@ -1,4 +1,4 @@
-"""Loading bureau workbooks into a real PostgreSQL (ingest.form_load, ingest.forms_pipeline):
+"""Loading bureau workbooks into a real PostgreSQL (ingest.forms.load, pipelines.forms):
 per-file reconciliation, cell-level quarantine, supersession with history, broken workbooks that
 fail alone, idempotent re-runs, feedback reports, and the scheduled run's arrival cut-off."""
 

@@ -1,4 +1,4 @@
-"""Reading real-world bureau workbooks (ingest.xlsx_reader + ingest.form_parse), one messy
+"""Reading real-world bureau workbooks (ingest.forms.xlsx + ingest.forms.parse), one messy
 feature per test, on xlsx files written with openpyxl in temporary folders. No database."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Cell validators of the bureau forms (ingest.validators): credit code, dates, numbers, codes."""
+"""Cell validators of the bureau forms (ingest.forms.cells): credit code, dates, numbers, codes."""
 
 from __future__ import annotations
 

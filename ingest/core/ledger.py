@@ -302,6 +302,22 @@ def snapshot_batch(
     )
 
 
+def record_gaps(
+    conn: sa.Connection, missing: Iterable[tuple[str, dt.datetime]], detected_by: str
+) -> None:
+    """Record expected files that are not there, once each, in ``audit.feed_gap`` as (source,
+    the hour END they were expected for); the feed resolves them when a late file lands."""
+    rows = [{"s": source, "h": hour_end, "by": detected_by} for source, hour_end in missing]
+    if rows:
+        conn.execute(
+            sa.text(
+                "insert into audit.feed_gap (source, expected_hour_end, detected_by)"
+                " values (:s, :h, :by) on conflict do nothing"
+            ),
+            rows,
+        )
+
+
 def latest_batch(conn: sa.Connection, source: str) -> int | None:
     """The last loaded batch of a source."""
     return conn.execute(

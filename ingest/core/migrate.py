@@ -1,6 +1,6 @@
 """Versioned, idempotent DDL: apply ``ingest/core/migrations/NNNN_*.sql`` in order, record each once.
 
-After the migrations, the role grants of :mod:`ingest.grants` are applied again (idempotent),
+After the migrations, the role grants of :mod:`ingest.core.grants` are applied again (idempotent),
 so schemas and tables added by any migration are covered. A user that owns nothing (a DAG
 task connected as a member of ``lantian_loader``) on an up-to-date warehouse runs no DDL at all.
 """

@@ -9,7 +9,7 @@ records_in = loaded + quarantined + duplicate. Each (period, scope) the workbook
 the current version in ``raw.form_submission`` and marks the earlier one superseded (never
 deleted). A workbook that cannot be loaded at all is a failed batch with a message naming the
 file, sheet and problem; the rest of the run still loads, then :class:`LoadFailed` is raised.
-Every workbook gets a feedback report for its bureau (:mod:`ingest.feedback`).
+Every workbook gets a feedback report for its bureau (:mod:`ingest.forms.feedback`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The period of each sheet comes from the sources the schema lists (sheet name, title rows, file
 name; a bare "3月" takes its year from the file name or title); the scope is 全市 or the county
 named in the file name or title (one workbook per county). Each data row is converted cell by
-cell (:func:`ingest.validators.convert`); any bad cell rejects its row, and every bad cell of the
+cell (:func:`ingest.forms.cells.convert`); any bad cell rejects its row, and every bad cell of the
 row is reported (sheet, row, column, value, reason), so the bureau can fix them all at once.
 Exact repeats of a record are counted as duplicates; a different row with the same record key
 in the same period and scope is rejected. Whole-workbook problems (unreadable file, missing

@@ -1,6 +1,6 @@
 """Read bureau workbooks (xlsx) as bureaus really fill them in: find each sheet's table of a form.
 
-No database, no value conversion (that is :mod:`ingest.validators`). Per visible sheet: merged
+No database, no value conversion (that is :mod:`ingest.forms.cells`). Per visible sheet: merged
 cells are filled from their top-left cell (so a two-row merged header reads "预警减排措施/黄色预警"
 and an enterprise merged down over its production lines repeats on each line); the header row(s)
 are found among the first rows by matching the schema's aliases (title rows above it, a column

@@ -320,17 +320,11 @@ def record_gaps(
     """Record receiver-hours without a packet log (audit.feed_gap, source ``hj212:<receiver>``,
     keyed by the hour END like the station feed) and resolve those a late file has filled."""
     with engine.begin() as conn:
-        if missing:
-            conn.execute(
-                sa.text(
-                    "insert into audit.feed_gap (source, expected_hour_end, detected_by)"
-                    " values (:s, :h, :by) on conflict do nothing"
-                ),
-                [
-                    {"s": f"{SOURCE}:{r}", "h": h + dt.timedelta(hours=1), "by": detected_by}
-                    for r, h in missing
-                ],
-            )
+        ledger.record_gaps(
+            conn,
+            ((f"{SOURCE}:{r}", h + dt.timedelta(hours=1)) for r, h in missing),
+            detected_by,
+        )
         conn.execute(
             sa.text(
                 "update audit.feed_gap g set resolved_by_batch = ("

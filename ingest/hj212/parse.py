@@ -1,7 +1,7 @@
 """Parser for HJ 212-2017 packets (污染物在线监控（监测）系统数据传输标准), tolerant of real devices.
 
 Knows nothing of the database: the bytes of a packet log become packets, readings in long form
-and rejects (file line, reason, raw packet), as ``ingest.national_station`` does for CSV.
+and rejects (file line, reason, raw packet), as ``ingest.station.parse`` does for CSV.
 
 Frame (HJ 212-2017 s6.3.1, table 2): ``##`` + 4 decimal digits (length of the data segment) +
 data segment + 4 hex digits CRC + CR LF. CRC: Appendix A (NOT CRC-16/MODBUS): crc = 0xFFFF; per

@@ -103,14 +103,7 @@ def record_gaps(
     """Record hours without a file (once each) and resolve gaps a late file of the same feed
     has since filled."""
     with engine.begin() as conn:
-        if missing:
-            conn.execute(
-                sa.text(
-                    "insert into audit.feed_gap (source, expected_hour_end, detected_by)"
-                    " values (:s, :h, :by) on conflict do nothing"
-                ),
-                [{"s": feed.source, "h": hour, "by": detected_by} for hour in missing],
-            )
+        ledger.record_gaps(conn, ((feed.source, hour) for hour in missing), detected_by)
         conn.execute(
             sa.text(
                 "update audit.feed_gap g set resolved_by_batch = ("
@@ -184,7 +177,7 @@ def load_file(
                 conn,
                 "raw.station_hour_publication",
                 RAW_COLUMNS,
-                _raw_rows(
+                raw_rows(
                     batch.batch_id, rel, publication_stage(path), feed.network, parsed.records
                 ),
             )
@@ -205,9 +198,10 @@ def load_file(
         return batch.close_failed(ledger.failure_message(exc))
 
 
-def _raw_rows(
+def raw_rows(
     batch_id: int, rel: str, stage: str, network: str, records: Iterable[dict[str, object]]
 ) -> Iterator[list[object]]:
+    """The raw.station_hour_publication rows of a file's records, in RAW_COLUMNS order."""
     for rec in records:
         yield [
             batch_id,
