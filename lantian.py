@@ -136,7 +136,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     logical = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     conf = json.dumps({"interval_start": start, "interval_end": end})
     say("Airflow: lantian_station_ingest (loads every inbox file of the interval)")
-    run([str(BIN / "airflow"), "dags", "test", "lantian_station_ingest", logical, "-c", conf], env)
+    # an ingest run's logical date must stand for an hour inside the interval it loads
+    # (pipelines.settings.run_interval): the interval's end, whose hour is its last
+    run([str(BIN / "airflow"), "dags", "test", "lantian_station_ingest", end, "-c", conf], env)
     if (inbox / "hj212").is_dir():
         say("Airflow: lantian_hj212_ingest (packet logs of the interval, plus its closing hour)")
         closing = dt.datetime.fromisoformat(end) + dt.timedelta(hours=1)
@@ -147,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> None:
                 "dags",
                 "test",
                 "lantian_hj212_ingest",
-                logical,
+                closing.isoformat(),
                 "-c",
                 hj212_conf,
             ],

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, task
 
-from pipelines.dag_common import HJ212_RAW, HOURLY_INGEST, run_interval_and_name
+from pipelines.dag_common import (
+    HJ212_RAW,
+    HOURLY_INGEST,
+    announce_and_report,
+    input_errors_fail_without_retry,
+    run_interval_and_name,
+)
 
 with DAG(
     dag_id="lantian_hj212_ingest",
@@ -21,11 +27,12 @@ with DAG(
     **HOURLY_INGEST,
 ):
 
-    @task(outlets=[HJ212_RAW])
+    @task
     def load_hj212_packets() -> dict[str, object]:
         from pipelines.hj212 import load_hj212_interval
 
-        start, end, loaded_by = run_interval_and_name()
-        return load_hj212_interval(start, end, loaded_by=loaded_by)
+        with input_errors_fail_without_retry():
+            start, end, loaded_by = run_interval_and_name()
+            return load_hj212_interval(start, end, loaded_by=loaded_by, raise_failed=False)
 
-    load_hj212_packets()
+    announce_and_report(load_hj212_packets(), HJ212_RAW)

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, task
 
-from pipelines.dag_common import HOURLY_INGEST, STATION_RAW, run_interval_and_name
+from pipelines.dag_common import (
+    HOURLY_INGEST,
+    STATION_RAW,
+    announce_and_report,
+    input_errors_fail_without_retry,
+    run_interval_and_name,
+)
 
 with DAG(
     dag_id="lantian_station_ingest",
@@ -24,13 +30,17 @@ with DAG(
     def load_reference_config() -> dict[str, object]:
         from pipelines.station import load_reference
 
-        return load_reference()
+        with input_errors_fail_without_retry():
+            return load_reference()
 
-    @task(outlets=[STATION_RAW])
+    @task
     def load_station_files() -> dict[str, object]:
         from pipelines.station import load_station_interval
 
-        start, end, loaded_by = run_interval_and_name()
-        return load_station_interval(start, end, loaded_by=loaded_by)
+        with input_errors_fail_without_retry():
+            start, end, loaded_by = run_interval_and_name()
+            return load_station_interval(start, end, loaded_by=loaded_by, raise_failed=False)
 
-    load_reference_config() >> load_station_files()
+    loaded = load_station_files()
+    load_reference_config() >> loaded
+    announce_and_report(loaded, STATION_RAW)

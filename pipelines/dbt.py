@@ -57,7 +57,9 @@ def run_dbt(args: list[str], url: str | None = None, target_path: Path | None = 
     payload = json.loads(run_results.read_text(encoding="utf-8"))
     invocation = payload["metadata"]["invocation_id"]
     failed = [
-        r["unique_id"]
+        f"{r['unique_id']} ({_first_line(r.get('message'))})"
+        if r.get("message")
+        else r["unique_id"]
         for r in payload["results"]
         if r["status"] in ("error", "fail", "runtime error")
     ]
@@ -67,6 +69,11 @@ def run_dbt(args: list[str], url: str | None = None, target_path: Path | None = 
     # (default privileges); this covers any other creator, e.g. the local superuser run.
     grants.refresh(engine)
     return DbtOutcome(proc.returncode, invocation, len(payload["results"]), failed)
+
+
+def _first_line(message: object) -> str:
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    return lines[0][:300] if lines else ""
 
 
 def store_results(engine: sa.Engine, payload: dict) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ingest.core import warehouse
+from ingest.core import ledger, warehouse
 from ingest.core.migrate import migrate
 from ingest.hj212 import load as hj212_load
 from ingest.hj212 import parse as hj212
@@ -24,21 +24,29 @@ def load_hj212_interval(
     loaded_by: str = "cli",
     inbox: Path | None = None,
     registry: Path | None = None,
+    raise_failed: bool = True,
 ) -> dict[str, object]:
-    """Load the registry, then the packet logs of [start, end); raise LoadFailed if any failed."""
+    """Load the registry, then the packet logs of [start, end); a failed packet log raises
+    LoadFailed after the rest loaded (or, without ``raise_failed``, is listed in ``failures``)."""
     engine = warehouse.engine()
     try:
         migrate(engine)
         registry_batch = device_registry.load_registry(engine, registry or registry_path())
-        result = hj212_load.load_interval(
-            engine, inbox or inbox_dir(), start, end, loaded_by, hj212.FlagScheme.from_env()
+        summary = ledger.run_all(
+            "HJ 212",
+            [
+                lambda: hj212_load.load_interval(
+                    engine, inbox or inbox_dir(), start, end, loaded_by, hj212.FlagScheme.from_env()
+                )
+            ],
         )
     finally:
         engine.dispose()
-    print(result.summary())
-    return {
-        "interval_start": start.isoformat(),
-        "interval_end": end.isoformat(),
-        "registry_batch": registry_batch,
-        **result.as_dict(),
-    }
+    print(summary.summary())
+    return ledger.finish(
+        summary,
+        raise_failed,
+        interval_start=start.isoformat(),
+        interval_end=end.isoformat(),
+        registry_batch=registry_batch,
+    )

@@ -4,6 +4,7 @@ profile that the DAG and the CLI call; no Airflow import."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 from ingest.core import ledger, warehouse
@@ -23,25 +24,38 @@ def load_reference() -> dict[str, object]:
 
 
 def load_station_interval(
-    start: dt.datetime, end: dt.datetime, loaded_by: str = "cli", inbox: Path | None = None
+    start: dt.datetime,
+    end: dt.datetime,
+    loaded_by: str = "cli",
+    inbox: Path | None = None,
+    raise_failed: bool = True,
 ) -> dict[str, object]:
     """Load the station files of [start, end) from the inbox: the national feed, and the county
     feed when the inbox has its folder (an inbox without one expects no county files, so it
-    records no county gaps); raise if any file failed."""
+    records no county gaps). Each feed loads whatever the other's files did; a failed file
+    raises after both (or, without ``raise_failed``, is listed in ``failures``)."""
     engine = warehouse.engine()
     migrate(engine)
     root = inbox or inbox_dir()
     feeds = [f for f in load.FEEDS if f is load.NATIONAL or (root / f.folder).is_dir()]
-    results = []
+
+    def one(feed: load.Feed) -> ledger.LoadSummary:
+        try:
+            result = load.load_interval(engine, root, start, end, loaded_by, feed)
+        except ledger.LoadFailed as exc:
+            print(exc.summary.summary() if exc.summary else exc)
+            raise
+        print(result.summary())
+        return result
+
     try:
-        for feed in feeds:
-            results.append(load.load_interval(engine, root, start, end, loaded_by, feed))
-            print(results[-1].summary())
+        summary = ledger.run_all("stations", [partial(one, feed) for feed in feeds])
     finally:
         engine.dispose()
-    return {
-        "interval_start": start.isoformat(),
-        "interval_end": end.isoformat(),
-        "feeds": [f.folder for f in feeds],
-        **ledger.merge("stations", results),
-    }
+    return ledger.finish(
+        summary,
+        raise_failed,
+        interval_start=start.isoformat(),
+        interval_end=end.isoformat(),
+        feeds=[f.folder for f in feeds],
+    )

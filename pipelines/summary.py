@@ -31,14 +31,19 @@ def summary(url: str) -> str:
         b = conn.execute(
             sa.text(
                 "select count(*) filter (where status = 'loaded'),"
-                " count(*) filter (where status = 'failed'),"
+                # a failed file counts until a later batch of the same file loads (fixed and
+                # re-run): the summary reports what is still wrong, not the history
+                " count(*) filter (where status = 'failed' and not exists (select from"
+                "  audit.load_batch later where later.source = b.source"
+                "  and later.source_file = b.source_file and later.status = 'loaded'"
+                "  and later.batch_id > b.batch_id)),"
                 " coalesce(sum(records_in), 0), coalesce(sum(records_loaded), 0),"
                 " coalesce(sum(records_quarantined), 0), coalesce(sum(records_duplicate), 0)"
-                " from audit.load_batch"
+                " from audit.load_batch b"
             )
         ).one()
         lines.append(
-            f"batches: {b[0]} loaded, {b[1]} failed | records in {b[2]} = loaded {b[3]}"
+            f"batches: {b[0]} loaded, {b[1]} failed (not loaded since) | records in {b[2]} = loaded {b[3]}"
             f" + quarantined {b[4]} + duplicates {b[5]}"
             + ("" if b[2] == b[3] + b[4] + b[5] else "  (DOES NOT RECONCILE)")
         )

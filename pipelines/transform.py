@@ -43,10 +43,43 @@ def build(selection: list[str] | None = None) -> dict[str, object]:
     engine.dispose()
     outcome = run_dbt(["build", *(selection or [])])
     if not outcome.success:
-        raise StepFailed(
-            f"dbt build failed: {', '.join(outcome.failed) or 'see the dbt log above'}"
+        cause = (
+            "; ".join(outcome.failed)
+            if outcome.failed
+            else f"dbt exited with code {outcome.returncode} before building any node"
+            " (connection or project error: see the dbt log above)"
         )
+        raise StepFailed(f"dbt build failed: {cause}")
     return {"dbt_invocation_id": outcome.invocation_id, "dbt_nodes": outcome.results}
+
+
+def warehouse_clock() -> str:
+    """The warehouse's clock (ISO), read before a build: loads committed before it are in it."""
+    engine = warehouse.engine()
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("select clock_timestamp()")).scalar_one().isoformat()
+    finally:
+        engine.dispose()
+
+
+def loaded_since(moment: str) -> list[int]:
+    """The batches that finished loading after ``moment`` (the warehouse's clock): data a build
+    that started then has not seen."""
+    engine = warehouse.engine()
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.text(
+                        "select batch_id from audit.load_batch where status = 'loaded'"
+                        " and finished_at > cast(:m as timestamptz) order by batch_id"
+                    ),
+                    {"m": moment},
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
 
 
 def gate_step(pipeline_run: str) -> dict[str, object]:

@@ -335,8 +335,8 @@ def test_a_critical_gate_failure_blocks_only_the_marts_it_guards(
         from pipelines.transform import UPSTREAM, build
 
         build(UPSTREAM)
-        gate = runner.gate_step(run)
-        runner.marts_build_step(list(gate["blocked"]))  # type: ignore[call-overload]
+        gate = transform.gate_step(run)
+        transform.marts_build_step(list(gate["blocked"]))  # type: ignore[call-overload]
         return gate
 
     def counts() -> tuple[int, int]:
@@ -348,7 +348,7 @@ def test_a_critical_gate_failure_blocks_only_the_marts_it_guards(
 
     first = transform("run-1")
     assert first["blocked"] == [] and first["critical_failures"] == []
-    assert "no critical data-quality failure" in runner.verdict_step("run-1")
+    assert "no critical data-quality failure" in transform.verdict_step("run-1")
     assert counts() == (1, 2)  # one station hour; A's two SO2 hours
 
     # next: a new station hour, a good HJ 212 hour and one with a flag outside HJ 212 table 8
@@ -365,7 +365,7 @@ def test_a_critical_gate_failure_blocks_only_the_marts_it_guards(
     with pytest.raises(
         runner.DataQualityFailed, match=r"hj212_reading_staging.*stg_hj212__reading\+"
     ):
-        runner.verdict_step("run-2")
+        transform.verdict_step("run-2")
     with engine.connect() as conn:
         recorded = conn.execute(
             sa.text(

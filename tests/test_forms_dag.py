@@ -21,11 +21,11 @@ BIN = Path(sys.executable).parent
 PROFILE = REPO / "config" / "city_profile.yaml"
 
 
-def test_forms_dag_imports_with_a_daily_shanghai_timetable(tmp_path: Path) -> None:
+def test_forms_dag_imports_with_an_hourly_shanghai_timetable(tmp_path: Path) -> None:
     code = (
         "import json; from airflow.dag_processing.dagbag import DagBag;"
         "b = DagBag(); d = b.dags['lantian_forms_ingest'];"
-        "t = d.timetable; task = d.get_task('load_bureau_workbooks');"
+        "t = d.timetable; task = d.get_task('announce');"
         "print(json.dumps({'errors': {k: str(v) for k, v in b.import_errors.items()},"
         " 'timetable': type(t).__name__, 'cron': t._expression, 'tz': str(t._timezone),"
         " 'tasks': [x.task_id for x in d.tasks], 'outlets': [o.uri for o in task.outlets],"
@@ -39,9 +39,10 @@ def test_forms_dag_imports_with_a_daily_shanghai_timetable(tmp_path: Path) -> No
     assert result == {
         "errors": {},
         "timetable": "CronDataIntervalTimetable",
-        "cron": "0 0 * * *",
+        "cron": "0 * * * *",  # hourly: a workbook sent in the morning lands within the hour
         "tz": "Asia/Shanghai",
-        "tasks": ["load_bureau_workbooks"],
+        # the Asset is announced only when a workbook was loaded; a bad one fails the run after
+        "tasks": ["load_bureau_workbooks", "anything_loaded", "announce", "bad_files"],
         "outlets": ["lantian://warehouse/raw/form_record"],
         "params": ["load_all"],
     }

@@ -16,9 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from ingest.core import grants, warehouse
 from ingest.core.migrate import migrate
+from ingest.core.paths import dbt_project_dir
 from ingest.station import load as station_load
 from ingest.station import parse as ns
 from pipelines.dbt import run_dbt
@@ -253,9 +255,11 @@ def test_transformer_cannot_write_what_was_loaded(users: dict[str, sa.Engine], s
 def test_a_schema_added_by_a_later_migration_gets_its_grants(
     users: dict[str, sa.Engine], admin: sa.Engine
 ) -> None:
-    # What a later migration adding the `lineage` schema does; the next migrate() grants on it.
+    # A mapped schema created after the grants ran (as `lineage` was before migration 0014, or
+    # recreated by hand): it has no grants until the next migrate(), which grants on it.
     with admin.begin() as conn:
-        conn.exec_driver_sql("create schema if not exists lineage")
+        conn.exec_driver_sql("drop schema if exists lineage cascade")
+        conn.exec_driver_sql("create schema lineage")
         conn.exec_driver_sql(
             "create or replace view lineage.role_probe_source as"
             " select 'marts.role_probe'::text as mart, 'raw.station_hour_publication'::text as src"
@@ -299,3 +303,45 @@ def test_dbt_builds_as_the_transformer_role(
         assert list(stored) == ["success"]
     assert owner == grants.TRANSFORMER
     _denied(users[grants.BI_READER], "select * from reference.aqi_categories")
+
+
+def _dbt_schemas() -> set[str]:
+    """Every ``+schema`` the dbt project builds into (dbt_project.yml, at any depth)."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "+schema":
+                    found.add(str(value))
+                walk(value)
+
+    walk(yaml.safe_load((dbt_project_dir() / "dbt_project.yml").read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_schema_dbt_builds_into_exists_for_the_transformer(
+    users: dict[str, sa.Engine],
+) -> None:
+    """The ETL login may not create schemas in the database (it has no CREATE on it): each schema
+    dbt builds into must come from a migration, with CREATE for the transformer. `lineage` once
+    did not, and the first transform as the ETL login failed (issue 14, finding 1)."""
+    schemas = _dbt_schemas()
+    assert {"staging", "intermediate", "marts", "lineage", "quarantine"} <= schemas
+    with users[grants.TRANSFORMER].connect() as conn:
+        conn.exec_driver_sql(f"set role {grants.TRANSFORMER}")
+        missing = [
+            s
+            for s in sorted(schemas)
+            if not conn.execute(
+                sa.text(
+                    "select case when exists (select from pg_namespace where nspname = :s)"
+                    " then has_schema_privilege(:s, 'CREATE') else false end"
+                ),
+                {"s": s},
+            ).scalar_one()
+        ]
+        on_database = conn.exec_driver_sql(
+            "select has_database_privilege(current_database(), 'CREATE')"
+        ).scalar_one()
+    assert missing == [] and on_database is False

@@ -447,16 +447,15 @@ def _hour_with_bad_values(hour: int, bad: dict[str, dict[str, str]]) -> str:
 def _transform(run: str, checks: bool = True) -> dict[str, object]:
     """The transform DAG's steps, in its order (dags/lantian_transform.py); without ``checks``
     only the builds and the gate (a warehouse's earlier, good state)."""
-    from expectations import runner
-    from pipelines.transform import UPSTREAM, build
+    from pipelines import transform
 
-    build(UPSTREAM)
-    gate = runner.gate_step(run)
-    built = runner.marts_build_step(list(gate["blocked"]))  # type: ignore[call-overload]
+    transform.build(transform.UPSTREAM)
+    gate = transform.gate_step(run)
+    built = transform.marts_build_step(list(gate["blocked"]))  # type: ignore[call-overload]
     if not checks:
         return {"gate": gate, "built": built}
-    runner.marts_step(run)
-    reports = runner.reports_step(run)
+    transform.marts_step(run)
+    reports = transform.reports_step(run)
     return {"gate": gate, "built": built, "report": reports["report"]}
 
 
@@ -472,7 +471,7 @@ FEW_BAD = {
 def test_a_few_impossible_values_are_left_out_and_every_figure_refreshes(
     make_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from expectations import runner
+    from pipelines import transform
 
     url = make_database("fewbad")
     monkeypatch.setenv("WAREHOUSE_URL", url)
@@ -491,7 +490,7 @@ def test_a_few_impossible_values_are_left_out_and_every_figure_refreshes(
     ]
     run = _transform("fewbad-2")
     assert run["gate"]["critical_failures"] == [] and run["gate"]["blocked"] == []
-    verdict = runner.verdict_step("fewbad-2")
+    verdict = transform.verdict_step("fewbad-2")
     assert verdict.startswith("PASS with warnings") and "station_hour_staging" in verdict
     with engine.connect() as conn:
         hours = conn.execute(
@@ -550,6 +549,7 @@ def test_a_systemic_failure_blocks_the_station_marts_and_says_no_previous_versio
     make_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from expectations import runner
+    from pipelines import transform
 
     url = make_database("systemic")
     monkeypatch.setenv("WAREHOUSE_URL", url)
@@ -567,7 +567,7 @@ def test_a_systemic_failure_blocks_the_station_marts_and_says_no_previous_versio
     assert run["gate"]["critical_failures"] == ["station_feed_validity"]
     assert "marts.station_hour_aqi" in run["built"]["never_built"]  # type: ignore[operator]
     with pytest.raises(runner.DataQualityFailed) as failure:
-        runner.verdict_step("systemic-1")
+        transform.verdict_step("systemic-1")
     message = str(failure.value)
     assert "station_feed_validity" in message and "invalid_share" in message
     assert "0.1" in message  # the observed share, e.g. [0.1667]

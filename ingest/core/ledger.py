@@ -23,7 +23,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +43,12 @@ REJECT_COLUMNS = (
 
 
 class LoadFailed(RuntimeError):
-    """One or more files of a run could not be loaded; the message lists file and cause."""
+    """One or more files of a run could not be loaded; the message lists file and cause, and
+    ``summary`` holds the run's results (the other files were loaded)."""
+
+    def __init__(self, message: str, summary: LoadSummary | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 @dataclass(frozen=True)
@@ -120,27 +125,57 @@ class LoadSummary:
             "records_quarantined": self.total("quarantined"),
             "records_duplicate": self.total("duplicates"),
             "files_missing": len(self.gaps),
+            "failures": [self._cause(b) for b in self.failed],
         }
+
+    @staticmethod
+    def _cause(b: BatchResult) -> str:
+        if b.message and b.message.startswith(b.source_file):
+            return b.message
+        return f"{b.source_file}: {b.message}"
 
     def raise_if_failed(self) -> None:
         if self.failed:
-            causes = "; ".join(
-                b.message if b.message and b.message.startswith(b.source_file)
-                else f"{b.source_file}: {b.message}"
-                for b in self.failed
-            )  # fmt: skip
+            causes = "; ".join(self._cause(b) for b in self.failed)
             raise LoadFailed(
-                f"{len(self.failed)} {self.files.removesuffix('s')}(s) failed to load: {causes}"
+                f"{len(self.failed)} {self.files.removesuffix('s')}(s) failed to load: {causes}",
+                self,
             )
 
 
-def merge(label: str, summaries: Sequence[LoadSummary]) -> dict[str, object]:
-    """The counts of several runs of one step (the station step loads two feeds)."""
-    merged = LoadSummary(label)
+def merge(label: str, summaries: Sequence[LoadSummary]) -> LoadSummary:
+    """One summary of several runs of one step (the station step loads two feeds)."""
+    nouns = {(s.files, s.records, s.gap_label) for s in summaries}
+    files, records, gap_label = nouns.pop() if len(nouns) == 1 else ("files", "records", "gaps")
+    merged = LoadSummary(label, files, records, gap_label)
     for s in summaries:
         merged.batches += s.batches
         merged.gaps += s.gaps
-    return merged.as_dict()
+    return merged
+
+
+def finish(summary: LoadSummary, raise_failed: bool, **extra: object) -> dict[str, object]:
+    """What a pipeline step returns: the step's facts and the ledger's counts; with
+    ``raise_failed`` it raises :class:`LoadFailed` instead when a file failed (the CLI), without
+    it the failures are in ``failures`` for the caller to act on after announcing what loaded
+    (the DAGs)."""
+    if raise_failed:
+        summary.raise_if_failed()
+    return {**extra, **summary.as_dict()}
+
+
+def run_all(label: str, loads: Sequence[Callable[[], LoadSummary]]) -> LoadSummary:
+    """Run several loads of one step, each whatever the others did (a failed feed does not stop
+    the next), and merge their summaries (the failed files included)."""
+    summaries = []
+    for one in loads:
+        try:
+            summaries.append(one())
+        except LoadFailed as exc:
+            if exc.summary is None:
+                raise
+            summaries.append(exc.summary)
+    return merge(label, summaries)
 
 
 def relative_name(inbox: Path, path: Path) -> str:
@@ -179,7 +214,7 @@ class Batch:
             sa.text(
                 "update audit.load_batch set status = 'loaded', records_in = :n,"
                 " records_loaded = :l, records_quarantined = :q, records_duplicate = :d,"
-                " finished_at = now() where batch_id = :id"
+                " finished_at = clock_timestamp() where batch_id = :id"
             ),
             {"n": records_in, "l": loaded, "q": quarantined, "d": duplicates, "id": self.batch_id},
         )
@@ -194,7 +229,7 @@ class Batch:
             conn.execute(
                 sa.text(
                     "update audit.load_batch set status = 'failed', message = :m,"
-                    " finished_at = now() where batch_id = :id"
+                    " finished_at = clock_timestamp() where batch_id = :id"
                 ),
                 {"m": message, "id": self.batch_id},
             )
