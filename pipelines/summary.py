@@ -33,7 +33,8 @@ def summary(url: str) -> str:
                 "select count(*) filter (where status = 'loaded'),"
                 # a failed file counts until a later batch of the same file loads (fixed and
                 # re-run): the summary reports what is still wrong, not the history
-                " count(*) filter (where status = 'failed' and not exists (select from"
+                " count(distinct source || '/' || source_file) filter (where status = 'failed'"
+                "  and not exists (select from"
                 "  audit.load_batch later where later.source = b.source"
                 "  and later.source_file = b.source_file and later.status = 'loaded'"
                 "  and later.batch_id > b.batch_id)),"
@@ -43,7 +44,7 @@ def summary(url: str) -> str:
             )
         ).one()
         lines.append(
-            f"batches: {b[0]} loaded, {b[1]} failed (not loaded since) | records in {b[2]} = loaded {b[3]}"
+            f"batches: {b[0]} loaded, {b[1]} files failed (not loaded since) | records in {b[2]} = loaded {b[3]}"
             f" + quarantined {b[4]} + duplicates {b[5]}"
             + ("" if b[2] == b[3] + b[4] + b[5] else "  (DOES NOT RECONCILE)")
         )
