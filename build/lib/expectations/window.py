@@ -1,0 +1,64 @@
+"""The validated interval: which ``day`` rows of a daily model a [start, end) interval selects.
+
+``day`` is a natural day in local time (China Standard Time, UTC+8, no daylight saving).
+A day belongs to the interval when its local midnight lies in [start, end). For intervals on
+local-midnight boundaries (e.g. Airflow daily data intervals 16:00 UTC .. 16:00 UTC) that is
+exactly the days covered. Otherwise a day cut by ``start`` is left out and a day cut by ``end``
+is taken in. Naive datetimes are read as local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+LOCAL_TZ = timezone(timedelta(hours=8), "UTC+08:00")
+
+
+def as_local(ts: datetime) -> datetime:
+    """An aware datetime in local time; a naive one is taken to be local already."""
+    if ts.tzinfo is None:
+        return ts.replace(tzinfo=LOCAL_TZ)
+    return ts.astimezone(LOCAL_TZ)
+
+
+def _first_day_starting_at_or_after(ts: datetime) -> date:
+    local = as_local(ts)
+    return local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    """Days ``first <= day < end`` (either bound may be open)."""
+
+    start: datetime | None  # the interval as given, made aware
+    end: datetime | None
+    first_day: date | None
+    end_day: date | None  # exclusive
+
+    @classmethod
+    def from_interval(cls, start: datetime | None, end: datetime | None) -> DayWindow:
+        start_aware = as_local(start) if start is not None else None
+        end_aware = as_local(end) if end is not None else None
+        if start_aware is not None and end_aware is not None and start_aware >= end_aware:
+            raise ValueError(f"empty interval: start {start_aware} is not before end {end_aware}")
+        return cls(
+            start=start_aware,
+            end=end_aware,
+            first_day=_first_day_starting_at_or_after(start) if start is not None else None,
+            end_day=_first_day_starting_at_or_after(end) if end is not None else None,
+        )
+
+    def where_sql(self, day_column: str) -> str:
+        """A SQL condition on ``day_column`` (a trusted identifier); ``true`` when unbounded."""
+        conds = []
+        if self.first_day is not None:
+            conds.append(f"\"{day_column}\" >= date '{self.first_day.isoformat()}'")
+        if self.end_day is not None:
+            conds.append(f"\"{day_column}\" < date '{self.end_day.isoformat()}'")
+        return " and ".join(conds) or "true"
+
+    def describe(self) -> str:
+        first = self.first_day.isoformat() if self.first_day else "-∞"
+        end = self.end_day.isoformat() if self.end_day else "+∞"
+        return f"[{first}, {end})"

@@ -1,0 +1,1 @@
+"""The shared core of every loader: the warehouse, its migrations and grants, the batch ledger."""

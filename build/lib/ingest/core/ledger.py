@@ -1,0 +1,421 @@
+"""The batch ledger: one home for how any input lands in the warehouse.
+
+Every loader (station and county station files, HJ 212 packet logs, bureau workbooks, the city
+profile, the device registry) records each file it reads as one ``audit.load_batch`` row:
+
+1. :func:`open_batch` reads the file and skips it when the same content (source, path relative
+   to the inbox, SHA-256) is already loaded; otherwise it opens a ``running`` batch, committed at
+   once, so a crash later leaves a visible unfinished batch, never a silent loss.
+2. The loader COPYs its rows (:func:`copy_csv`, :func:`copy_text`) and its rejects
+   (:func:`quarantine`) and closes the batch :meth:`Batch.close_loaded` with its counts, all in
+   one transaction: records_in = loaded + quarantined + duplicates.
+3. Or :meth:`Batch.close_failed` records why the file could not be loaded, and the run goes on.
+
+Configuration files that replace a whole set (the city profile, the device registry) are
+snapshots: :func:`snapshot_batch`. Each file's outcome is one :class:`BatchResult`; a run's is a
+:class:`LoadSummary`, whose :meth:`LoadSummary.raise_if_failed` raises :class:`LoadFailed` naming
+each failed file after the rest has loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+REJECT_COLUMNS = (
+    "batch_id",
+    "source",
+    "source_file",
+    "line_number",
+    "sheet",
+    "column_name",
+    "value",
+    "reason",
+    "raw_record",
+)
+
+
+class LoadFailed(RuntimeError):
+    """One or more files of a run could not be loaded; the message lists file and cause, and
+    ``summary`` holds the run's results (the other files were loaded)."""
+
+    def __init__(self, message: str, summary: LoadSummary | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What became of one file: loaded, skipped (this content was loaded before) or failed."""
+
+    source: str
+    source_file: str
+    status: str  # loaded | skipped | failed
+    batch_id: int | None = None
+    records_in: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    message: str | None = None
+    feedback_report: str | None = None  # the bureau's report on its workbook (forms only)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One quarantined record, or one bad field of a record: where it was and why."""
+
+    line_number: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    raw: str | None
+    sheet: str | None = None
+
+
+@dataclass
+class LoadSummary:
+    """A run of one loader: every file's result and the expected files that were not there.
+
+    ``files`` and ``records`` name what the feed's files and records are (packet logs and
+    readings, workbooks and rows), ``gaps`` the expected files that are missing (hours, or
+    receiver-hours) and ``gap_label`` what one is.
+    """
+
+    label: str
+    files: str = "files"
+    records: str = "records"
+    gap_label: str = "hours without a file"
+    batches: list[BatchResult] = field(default_factory=list)
+    gaps: list[object] = field(default_factory=list)
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(b, attr) for b in self.batches)
+
+    def count(self, status: str) -> int:
+        return sum(1 for b in self.batches if b.status == status)
+
+    @property
+    def failed(self) -> list[BatchResult]:
+        return [b for b in self.batches if b.status == "failed"]
+
+    def summary(self) -> str:
+        text = (
+            f"{self.label}: {self.count('loaded')} {self.files} loaded, "
+            f"{self.count('skipped')} unchanged, {len(self.failed)} failed; "
+            f"{self.records} in {self.total('records_in')}, loaded {self.total('loaded')}, "
+            f"quarantined {self.total('quarantined')}, duplicates {self.total('duplicates')}"
+        )
+        return text + (f"; {len(self.gaps)} {self.gap_label}" if self.gap_label else "")
+
+    def as_dict(self) -> dict[str, object]:
+        """The counts a pipeline step returns (the DAG's XCom, the CLI's output)."""
+        return {
+            "batches_loaded": self.count("loaded"),
+            "files_unchanged": self.count("skipped"),
+            "batches_failed": len(self.failed),
+            "records_in": self.total("records_in"),
+            "records_loaded": self.total("loaded"),
+            "records_quarantined": self.total("quarantined"),
+            "records_duplicate": self.total("duplicates"),
+            "files_missing": len(self.gaps),
+            "failures": [self._cause(b) for b in self.failed],
+        }
+
+    @staticmethod
+    def _cause(b: BatchResult) -> str:
+        if b.message and b.message.startswith(b.source_file):
+            return b.message
+        return f"{b.source_file}: {b.message}"
+
+    def raise_if_failed(self) -> None:
+        if self.failed:
+            causes = "; ".join(self._cause(b) for b in self.failed)
+            raise LoadFailed(
+                f"{len(self.failed)} {self.files.removesuffix('s')}(s) failed to load: {causes}",
+                self,
+            )
+
+
+def merge(label: str, summaries: Sequence[LoadSummary]) -> LoadSummary:
+    """One summary of several runs of one step (the station step loads two feeds)."""
+    nouns = {(s.files, s.records, s.gap_label) for s in summaries}
+    files, records, gap_label = nouns.pop() if len(nouns) == 1 else ("files", "records", "gaps")
+    merged = LoadSummary(label, files, records, gap_label)
+    for s in summaries:
+        merged.batches += s.batches
+        merged.gaps += s.gaps
+    return merged
+
+
+def finish(summary: LoadSummary, raise_failed: bool, **extra: object) -> dict[str, object]:
+    """What a pipeline step returns: the step's facts and the ledger's counts; with
+    ``raise_failed`` it raises :class:`LoadFailed` instead when a file failed (the CLI), without
+    it the failures are in ``failures`` for the caller to act on after announcing what loaded
+    (the DAGs)."""
+    if raise_failed:
+        summary.raise_if_failed()
+    return {**extra, **summary.as_dict()}
+
+
+def run_all(label: str, loads: Sequence[Callable[[], LoadSummary]]) -> LoadSummary:
+    """Run several loads of one step, each whatever the others did (a failed feed does not stop
+    the next), and merge their summaries (the failed files included)."""
+    summaries = []
+    for one in loads:
+        try:
+            summaries.append(one())
+        except LoadFailed as exc:
+            if exc.summary is None:
+                raise
+            summaries.append(exc.summary)
+    return merge(label, summaries)
+
+
+def relative_name(inbox: Path, path: Path) -> str:
+    """How a file is named in the ledger: its path relative to the inbox."""
+    return path.relative_to(inbox).as_posix() if path.is_relative_to(inbox) else str(path)
+
+
+@dataclass
+class Batch:
+    """An open (``running``) batch and the bytes of its file (None when it could not be read)."""
+
+    engine: sa.Engine
+    source: str
+    source_file: str
+    batch_id: int
+    data: bytes | None
+    read_error: OSError | None
+
+    @property
+    def unreadable(self) -> str:
+        """Why the file could not be read (the OS's words), empty when it was read."""
+        error = self.read_error
+        return "" if error is None else str(error.strerror or error)
+
+    def close_loaded(
+        self,
+        conn: sa.Connection,
+        records_in: int,
+        loaded: int,
+        quarantined: int = 0,
+        duplicates: int = 0,
+        feedback_report: str | None = None,
+    ) -> BatchResult:
+        """Close the batch as loaded, inside the transaction that landed its rows."""
+        conn.execute(
+            sa.text(
+                "update audit.load_batch set status = 'loaded', records_in = :n,"
+                " records_loaded = :l, records_quarantined = :q, records_duplicate = :d,"
+                " finished_at = clock_timestamp() where batch_id = :id"
+            ),
+            {"n": records_in, "l": loaded, "q": quarantined, "d": duplicates, "id": self.batch_id},
+        )
+        return BatchResult(
+            self.source, self.source_file, "loaded", self.batch_id,
+            records_in, loaded, quarantined, duplicates, feedback_report=feedback_report,
+        )  # fmt: skip
+
+    def close_failed(self, message: str, feedback_report: str | None = None) -> BatchResult:
+        """Close the batch as failed, saying why; nothing of the file is kept in raw."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "update audit.load_batch set status = 'failed', message = :m,"
+                    " finished_at = clock_timestamp() where batch_id = :id"
+                ),
+                {"m": message, "id": self.batch_id},
+            )
+        return BatchResult(
+            self.source, self.source_file, "failed", self.batch_id,
+            message=message, feedback_report=feedback_report,
+        )  # fmt: skip
+
+
+def failure_message(exc: BaseException) -> str:
+    """The first line of an error, for the ledger and the run's log."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def open_batch(
+    engine: sa.Engine,
+    source: str,
+    inbox: Path,
+    path: Path,
+    loaded_by: str,
+    interval_start: dt.datetime | None = None,
+    interval_end: dt.datetime | None = None,
+) -> Batch | BatchResult:
+    """Open the file's batch, or return its ``skipped`` result when this content is loaded."""
+    rel = relative_name(inbox, path)
+    data: bytes | None
+    try:
+        data, read_error = path.read_bytes(), None
+    except OSError as exc:
+        data, read_error = None, exc
+    digest = hashlib.sha256(data).hexdigest() if data is not None else None
+    with engine.begin() as conn:
+        if digest is not None:
+            done = conn.execute(
+                sa.text(
+                    "select batch_id from audit.load_batch where source = :s and source_file = :f"
+                    " and file_sha256 = :h and status = 'loaded'"
+                ),
+                {"s": source, "f": rel, "h": digest},
+            ).scalar()
+            if done is not None:
+                return BatchResult(source, rel, "skipped", done)
+        batch_id = conn.execute(
+            sa.text(
+                "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
+                " interval_start, interval_end, status, loaded_by)"
+                " values (:s, :f, :h, :b, :is, :ie, 'running', :by) returning batch_id"
+            ),
+            {
+                "s": source,
+                "f": rel,
+                "h": digest,
+                "b": len(data) if data is not None else None,
+                "is": interval_start,
+                "ie": interval_end,
+                "by": loaded_by,
+            },
+        ).scalar_one()
+    return Batch(engine, source, rel, batch_id, data, read_error)
+
+
+def snapshot_batch(
+    conn: sa.Connection,
+    source: str,
+    path: Path,
+    data: bytes,
+    records: int,
+    loaded_by: str,
+    current_batch: int | None,
+    reuse_earlier_version: bool,
+) -> int | None:
+    """The batch of a configuration file that replaces a whole set in one transaction.
+
+    None when the content is that of ``current_batch`` (the set loaded now: nothing to do).
+    A content loaded before under an earlier batch gets that batch again when
+    ``reuse_earlier_version`` (its rows keep their lineage), else a new loaded batch.
+    """
+    same = conn.execute(
+        sa.text(
+            "select max(batch_id) from audit.load_batch where source = :s"
+            " and status = 'loaded' and file_sha256 = :h"
+        ),
+        {"s": source, "h": hashlib.sha256(data).hexdigest()},
+    ).scalar()
+    if same is not None and same == current_batch:
+        return None
+    if same is not None and reuse_earlier_version:
+        return int(same)
+    return int(
+        conn.execute(
+            sa.text(
+                "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
+                " records_in, records_loaded, status, loaded_by, finished_at)"
+                " values (:s, :f, :h, :b, :n, :n, 'loaded', :by, now()) returning batch_id"
+            ),
+            {
+                "s": source,
+                "f": path.name,
+                "h": hashlib.sha256(data).hexdigest(),
+                "b": len(data),
+                "n": records,
+                "by": loaded_by,
+            },
+        ).scalar_one()
+    )
+
+
+def record_gaps(
+    conn: sa.Connection, missing: Iterable[tuple[str, dt.datetime]], detected_by: str
+) -> None:
+    """Record expected files that are not there, once each, in ``audit.feed_gap`` as (source,
+    the hour END they were expected for); the feed resolves them when a late file lands."""
+    rows = [{"s": source, "h": hour_end, "by": detected_by} for source, hour_end in missing]
+    if rows:
+        conn.execute(
+            sa.text(
+                "insert into audit.feed_gap (source, expected_hour_end, detected_by)"
+                " values (:s, :h, :by) on conflict do nothing"
+            ),
+            rows,
+        )
+
+
+def latest_batch(conn: sa.Connection, source: str) -> int | None:
+    """The last loaded batch of a source."""
+    return conn.execute(
+        sa.text(
+            "select max(batch_id) from audit.load_batch where source = :s and status = 'loaded'"
+        ),
+        {"s": source},
+    ).scalar()
+
+
+def copy_text(
+    conn: sa.Connection, table: str, columns: Sequence[str], rows: str, csv_format: bool = False
+) -> None:
+    """COPY rows already formatted (COPY text format, or CSV) into a table, in one read."""
+    buffer = io.StringIO(rows)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    options = " with (format csv)" if csv_format else ""
+    # one read of the whole buffer: in 8 KB reads, each would wait for the GIL held by a
+    # parser thread (the HJ 212 pipeline)
+    cursor.copy_expert(
+        f"copy {table} ({', '.join(columns)}) from stdin{options}",
+        buffer,
+        size=max(8192, len(rows)),
+    )
+
+
+def copy_csv(
+    conn: sa.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    """COPY rows of values into a table as CSV (None and the empty string both land as NULL)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    copy_text(conn, table, columns, buffer.getvalue(), csv_format=True)
+
+
+def text_value(value: object) -> str:
+    """A value in COPY text format (\\N for None, backslash escapes)."""
+    if value is None:
+        return "\\N"
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def quarantine(
+    conn: sa.Connection, batch_id: int, source: str, source_file: str, rejects: Iterable[Reject]
+) -> None:
+    """COPY a batch's rejects into ``quarantine.rejected_record`` (an empty value stays empty)."""
+    rows = "".join(
+        "\t".join(
+            text_value(v)
+            for v in (
+                batch_id, source, source_file, r.line_number, r.sheet,
+                r.column, r.value, r.reason, r.raw,
+            )
+        ) + "\n"
+        for r in rejects
+    )  # fmt: skip
+    if rows:
+        copy_text(conn, "quarantine.rejected_record", REJECT_COLUMNS, rows)

@@ -1,0 +1,1 @@
+"""Bureau workbooks (委办局报表): declarative form schemas (the YAML files here), cells, xlsx, parser, loader, feedback."""

@@ -1,0 +1,382 @@
+"""Load HJ 212 packet logs into ``raw``, exactly once per reading; rejects go to ``quarantine``.
+
+Files: ``<inbox>/hj212/<receiver>/YYYY-MM-DDTHH.log``, one per receiver (forwarder) per hour,
+named by the hour's START, local time, holding the bytes the receiver got in that hour. A file is
+one ``audit.load_batch`` (source ``hj212``), identified like the station files by its path and
+SHA-256: loading the same content again adds nothing.
+
+Exactly once. The reading key is (device MN, CN, DataTime, pollutant code, statistic). Packets
+are re-delivered (no 9014 answer -> the device sends again), replayed (history uploads after an
+outage), and reach several receivers. ``raw.hj212_packet`` keeps every sighting (append-only,
+batch lineage); ``raw.hj212_reading`` keeps one row per key, the FIRST sighting wins: a device
+cannot revise a measured value, and a later packet must not overwrite what was reported (an
+exceedance stays on record); replays that differ are counted as conflicting in
+``audit.hj212_file``. Every later sighting counts in ``records_duplicate``, so per batch
+records_in = loaded + quarantined + duplicate, where a record is a reading, a rejected packet or
+a rejected field. Re-running any interval changes nothing: loaded files are skipped, and a
+reading already present is never replaced.
+
+Bulk path: ``COPY`` for packets, readings and rejects. Readings are deduplicated within the file
+in Python, then COPYed straight into ``raw.hj212_reading`` under a savepoint; only when that hits
+a key already loaded (a replay of an earlier file) does the file go the slower way: COPY into a
+temporary table, then ``insert .. on conflict do nothing``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2.errors
+import sqlalchemy as sa
+
+from ingest.core import ledger
+from ingest.core.ledger import BatchResult, LoadSummary, copy_text, text_value
+from ingest.hj212 import parse as hj212
+
+SOURCE = "hj212"
+FEED_FOLDER = "hj212"
+FILE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2})\.log$")
+READING_COLUMNS = (
+    "mn",
+    "cn",
+    "data_time",
+    "pollutant_code",
+    "statistic",
+    "value",
+    "flag",
+    "st",
+    "source_code",
+    "qn",
+    "batch_id",
+    "source_file",
+    "line_number",
+    "packet_seq",
+)
+PACKET_COLUMNS = (
+    "batch_id",
+    "source_file",
+    "line_number",
+    "packet_seq",
+    "receiver",
+    "qn",
+    "st",
+    "cn",
+    "mn",
+    "flag",
+    "protocol",
+    "needs_ack",
+    "pnum",
+    "pno",
+    "data_time",
+    "kind",
+    "readings",
+    "was_split",
+    "raw_packet",
+)
+_KEY = tuple[str, str, dt.datetime, str, str]
+
+__all__ = ["load_file", "load_interval"]
+
+
+def hour_of_file(path: Path) -> dt.datetime | None:
+    """The hour START (local) a packet log is named for (``2026-03-12T08.log``: 08:00-09:00)."""
+    match = FILE_NAME.match(path.name)
+    if not match:
+        return None
+    day = dt.date.fromisoformat(match.group(1))
+    hour = int(match.group(2))
+    if hour > 23:
+        return None
+    return dt.datetime.combine(day, dt.time(hour), hj212.LOCAL_TZ)
+
+
+def files_in_interval(
+    inbox: Path, start: dt.datetime, end: dt.datetime
+) -> tuple[list[Path], list[tuple[str, dt.datetime]]]:
+    """Packet logs whose hour starts in [start, end), ordered by hour then receiver, and the
+    (receiver, hour) pairs without a file, for every receiver folder present."""
+    root = inbox / FEED_FOLDER
+    found: dict[tuple[dt.datetime, str], Path] = {}
+    receivers = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    for receiver in receivers:
+        for path in (root / receiver).glob("*.log"):
+            hour = hour_of_file(path)
+            if hour is not None and start <= hour < end:
+                found[(hour, receiver)] = path
+    hours = []
+    cursor = start.astimezone(hj212.LOCAL_TZ).replace(minute=0, second=0, microsecond=0)
+    if cursor < start:
+        cursor += dt.timedelta(hours=1)
+    while cursor < end:
+        hours.append(cursor)
+        cursor += dt.timedelta(hours=1)
+    missing = [(r, h) for h in hours for r in receivers if (h, r) not in found]
+    return [found[k] for k in sorted(found)], missing
+
+
+def packet_rows(packets: Iterable[hj212.Packet], batch_id: int, rel: str, receiver: str) -> str:
+    """raw.hj212_packet rows in COPY text format."""
+    head = f"{batch_id}\t{text_value(rel)}\t"
+    tail = f"\t{text_value(receiver)}\t"
+    out = []
+    for p in packets:
+        out.append(
+            f"{head}{p.line_number}\t{p.seq}{tail}{text_value(p.qn)}\t{p.st}\t{p.cn}\t{p.mn}\t"
+            f"{text_value(p.flag)}\t{text_value(p.protocol)}\t{'t' if p.needs_ack else 'f'}\t"
+            f"{text_value(p.pnum)}\t{text_value(p.pno)}\t"
+            f"{text_value(p.data_time.isoformat() if p.data_time else None)}\t{p.kind}\t"
+            f"{p.readings}\t{'t' if p.was_split else 'f'}\t{text_value(p.raw)}\n"
+        )
+    return "".join(out)
+
+
+def reading_rows(readings: Iterable[hj212.Reading], batch_id: int, rel: str) -> str:
+    """raw.hj212_reading rows in COPY text format (the value as the packet wrote it)."""
+    tail = f"\t{batch_id}\t{text_value(rel)}\t"
+    times: dict[dt.datetime, str] = {}
+    qns: dict[str | None, str] = {}
+    out = []
+    for r in readings:
+        stamp = times.get(r.data_time)
+        if stamp is None:
+            stamp = times[r.data_time] = r.data_time.isoformat()
+        qn = qns.get(r.qn)
+        if qn is None:
+            qn = qns[r.qn] = text_value(r.qn)
+        out.append(
+            f"{r.mn}\t{r.cn}\t{stamp}\t{r.pollutant_code}\t{r.statistic}\t{r.value_text}\t"
+            f"{r.flag if r.flag is not None else chr(92) + 'N'}\t{r.st}\t"
+            f"{r.source_code if r.source_code is not None else chr(92) + 'N'}\t{qn}"
+            f"{tail}{r.line_number}\t{r.packet_seq}\n"
+        )
+    return "".join(out)
+
+
+@dataclass
+class _Dedupe:
+    unique: list[hj212.Reading]
+    in_file_duplicates: int
+    in_file_conflicts: int
+
+
+def dedupe(readings: Iterable[hj212.Reading]) -> _Dedupe:
+    """First sighting of each reading key within one file; later ones counted (and conflicts)."""
+    first: dict[_KEY, hj212.Reading] = {}
+    duplicates = conflicts = 0
+    for r in readings:
+        key = (r.mn, r.cn, r.data_time, r.pollutant_code, r.statistic)
+        seen = first.get(key)
+        if seen is None:
+            first[key] = r
+            continue
+        duplicates += 1
+        conflicts += seen.value != r.value or seen.flag != r.flag
+    return _Dedupe(list(first.values()), duplicates, conflicts)
+
+
+def _insert_readings(conn: sa.Connection, rows: str) -> tuple[int, int]:
+    """Insert the file's unique readings; return (new, conflicting with earlier batches)."""
+    table = "raw.hj212_reading"
+    nested = conn.begin_nested()
+    try:
+        copy_text(conn, table, READING_COLUMNS, rows)
+    except psycopg2.errors.UniqueViolation:
+        nested.rollback()
+    else:
+        nested.commit()
+        return rows.count("\n"), 0
+    # some keys were loaded by an earlier batch (a replay): keep theirs, add the rest
+    conn.exec_driver_sql(
+        "create temporary table if not exists hj212_incoming"
+        " (like raw.hj212_reading including defaults) on commit drop"
+    )
+    conn.exec_driver_sql("truncate hj212_incoming")
+    copy_text(conn, "hj212_incoming", READING_COLUMNS, rows)
+    conn.exec_driver_sql("analyze hj212_incoming")  # so the join below probes the primary key
+    conflicts = conn.execute(
+        sa.text(
+            "select count(*) from hj212_incoming i join raw.hj212_reading r"
+            " using (mn, cn, data_time, pollutant_code, statistic)"
+            " where r.value <> i.value or r.flag is distinct from i.flag"
+        )
+    ).scalar_one()
+    new = conn.exec_driver_sql(
+        f"insert into {table} select * from hj212_incoming on conflict do nothing"
+    ).rowcount
+    return new, conflicts
+
+
+@dataclass
+class _Prepared:
+    """A packet log parsed and turned into COPY rows (no database: runs in a worker thread)."""
+
+    batch: ledger.Batch
+    receiver: str
+    hour: dt.datetime | None
+    parsed: hj212.ParsedLog | None = None
+    unique: _Dedupe | None = None
+    packets: str = ""
+    readings: str = ""
+    error: str | None = None
+
+
+def _prepare(prep: _Prepared, scheme: hj212.FlagScheme) -> _Prepared:
+    batch = prep.batch
+    if batch.data is None:
+        prep.error = f"cannot read file: {batch.unreadable}"
+        return prep
+    prep.parsed = hj212.parse(batch.data, scheme)
+    prep.unique = dedupe(prep.parsed.readings)
+    prep.packets = packet_rows(
+        prep.parsed.packets, batch.batch_id, batch.source_file, prep.receiver
+    )
+    prep.readings = reading_rows(prep.unique.unique, batch.batch_id, batch.source_file)
+    return prep
+
+
+def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
+    """COPY a prepared file into raw / quarantine and close its batch (one transaction)."""
+    batch = prep.batch
+    try:
+        if prep.error is not None or prep.parsed is None or prep.unique is None:
+            raise OSError(prep.error or "file was not parsed")
+        parsed = prep.parsed
+        with engine.begin() as conn:
+            copy_text(conn, "raw.hj212_packet", PACKET_COLUMNS, prep.packets)
+            new, conflicts = _insert_readings(conn, prep.readings)
+            # an empty field value is recorded as NULL (no value was sent)
+            ledger.quarantine(
+                conn,
+                batch.batch_id,
+                SOURCE,
+                batch.source_file,
+                (
+                    ledger.Reject(r.line_number, r.column, r.value or None, r.reason, r.raw or None)
+                    for r in parsed.rejects
+                ),
+            )
+            counts = parsed.counts
+            records_in = len(parsed.readings) + len(parsed.rejects)
+            duplicates = len(parsed.readings) - new
+            conn.execute(
+                sa.text(
+                    "insert into audit.hj212_file (batch_id, receiver, hour_start, packets_data,"
+                    " packets_ack, packets_other, packets_split, packets_rejected,"
+                    " readings_parsed, readings_new, readings_duplicate, readings_conflicting,"
+                    " fields_rejected) values (:b, :r, :h, :pd, :pa, :po, :ps, :pr, :rp, :rn,"
+                    " :rd, :rc, :fr)"
+                ),
+                {
+                    "b": batch.batch_id,
+                    "r": prep.receiver,
+                    "h": prep.hour,
+                    "pd": counts["packets_data"],
+                    "pa": counts["packets_ack"],
+                    "po": counts["packets_other"],
+                    "ps": counts["packets_split"],
+                    "pr": counts["packets_rejected"],
+                    "rp": len(parsed.readings),
+                    "rn": new,
+                    "rd": duplicates,
+                    "rc": conflicts + prep.unique.in_file_conflicts,
+                    "fr": counts["fields_rejected"],
+                },
+            )
+            return batch.close_loaded(conn, records_in, new, len(parsed.rejects), duplicates)
+    except (OSError, sa.exc.DBAPIError, psycopg2.Error) as exc:
+        return batch.close_failed(ledger.failure_message(exc))
+
+
+def load_file(
+    engine: sa.Engine,
+    inbox: Path,
+    path: Path,
+    loaded_by: str = "cli",
+    interval_start: dt.datetime | None = None,
+    interval_end: dt.datetime | None = None,
+    scheme: hj212.FlagScheme | None = None,
+) -> BatchResult:
+    """Load one packet log as one batch (or skip it if this exact content is already loaded)."""
+    batch = ledger.open_batch(engine, SOURCE, inbox, path, loaded_by, interval_start, interval_end)
+    if isinstance(batch, BatchResult):
+        return batch
+    prep = _Prepared(batch, path.parent.name, hour_of_file(path))
+    try:
+        _prepare(prep, scheme or hj212.FlagScheme.from_env())
+    except Exception as exc:  # a parser bug must not leave the batch 'running'
+        return batch.close_failed(ledger.failure_message(exc))
+    return _store(engine, prep)
+
+
+def record_gaps(
+    engine: sa.Engine, missing: list[tuple[str, dt.datetime]], detected_by: str
+) -> None:
+    """Record receiver-hours without a packet log (audit.feed_gap, source ``hj212:<receiver>``,
+    keyed by the hour END like the station feed) and resolve those a late file has filled."""
+    with engine.begin() as conn:
+        ledger.record_gaps(
+            conn,
+            ((f"{SOURCE}:{r}", h + dt.timedelta(hours=1)) for r, h in missing),
+            detected_by,
+        )
+        conn.execute(
+            sa.text(
+                "update audit.feed_gap g set resolved_by_batch = ("
+                "  select min(f.batch_id) from audit.hj212_file f"
+                "  where 'hj212:' || f.receiver = g.source"
+                "  and f.hour_start + interval '1 hour' = g.expected_hour_end)"
+                " where g.source like 'hj212:%' and g.resolved_by_batch is null and exists ("
+                "  select 1 from audit.hj212_file f where 'hj212:' || f.receiver = g.source"
+                "  and f.hour_start + interval '1 hour' = g.expected_hour_end)"
+            )
+        )
+
+
+def load_interval(
+    engine: sa.Engine,
+    inbox: Path,
+    start: dt.datetime,
+    end: dt.datetime,
+    loaded_by: str = "cli",
+    scheme: hj212.FlagScheme | None = None,
+) -> LoadSummary:
+    """Load every packet log of [start, end). Raises LoadFailed after loading the rest."""
+    files, missing = files_in_interval(inbox, start, end)
+    result = LoadSummary(
+        "HJ 212", "packet logs", "readings", "receiver-hours without a file", gaps=list(missing)
+    )
+    scheme = scheme or hj212.FlagScheme.from_env()
+    # Pipeline: the next file is parsed in a worker thread while this one is COPYed (the parser
+    # is Python, COPY waits on PostgreSQL: on 2 cores they overlap). Results in file order.
+    pending: deque[tuple[_Prepared, Future[_Prepared]]] = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hj212-parse") as pool:
+
+        def drain(keep: int) -> None:
+            while len(pending) > keep:
+                prep, future = pending.popleft()
+                try:
+                    future.result()
+                except Exception as exc:  # a parser bug must not leave the batch 'running'
+                    result.batches.append(prep.batch.close_failed(ledger.failure_message(exc)))
+                    continue
+                result.batches.append(_store(engine, prep))
+
+        for path in files:
+            batch = ledger.open_batch(engine, SOURCE, inbox, path, loaded_by, start, end)
+            if isinstance(batch, BatchResult):
+                drain(0)
+                result.batches.append(batch)
+                continue
+            prep = _Prepared(batch, path.parent.name, hour_of_file(path))
+            pending.append((prep, pool.submit(_prepare, prep, scheme)))
+            drain(1)
+        drain(0)
+    record_gaps(engine, missing, loaded_by)
+    result.raise_if_failed()
+    return result

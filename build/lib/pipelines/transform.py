@@ -1,0 +1,173 @@
+"""The steps of the transform DAG (dags/lantian_transform.py) and of the main command: dbt below
+the marts, the GX gate suites, the marts build without what a gate blocked, the marts suites,
+source freshness and the reports, then the verdict. Each step opens what it needs, so the DAG
+file holds scheduling only; the data-quality library (``expectations``) is handed the warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from expectations.freshness import store_freshness
+from expectations.rolling_report import write_rolling_report
+from expectations.run_report import write_run_report
+from expectations.runner import exclusions, recorded_failures, run_stage, verdict
+from ingest.core import warehouse
+from ingest.core.migrate import migrate
+from pipelines.dbt import relations_selected, run_dbt
+from pipelines.settings import report_dir
+
+# dbt selections of the transform: the layers below the marts (and the quarantine views over
+# them, so invalidated values show even when a gate holds the marts back), then the marts (which
+# a critical data-quality failure in between keeps at their last good version).
+UPSTREAM = [
+    "--select",
+    "path:seeds",
+    "path:models/staging",
+    "path:models/intermediate",
+    "path:models/quarantine",
+]
+MARTS = ["--select", "path:models/marts", "path:models/lineage"]
+
+
+class StepFailed(RuntimeError):
+    """A pipeline step failed; the message says which and why."""
+
+
+def build(selection: list[str] | None = None) -> dict[str, object]:
+    """``dbt build`` of a selection (models, data and unit tests); results land in dq.dbt_result."""
+    engine = warehouse.engine()
+    migrate(engine)
+    engine.dispose()
+    outcome = run_dbt(["build", *(selection or [])])
+    if not outcome.success:
+        cause = (
+            "; ".join(outcome.failed)
+            if outcome.failed
+            else f"dbt exited with code {outcome.returncode} before building any node"
+            " (connection or project error: see the dbt log above)"
+        )
+        raise StepFailed(f"dbt build failed: {cause}")
+    return {"dbt_invocation_id": outcome.invocation_id, "dbt_nodes": outcome.results}
+
+
+def warehouse_clock() -> str:
+    """The warehouse's clock (ISO), read before a build: loads committed before it are in it."""
+    engine = warehouse.engine()
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("select clock_timestamp()")).scalar_one().isoformat()
+    finally:
+        engine.dispose()
+
+
+def loaded_since(moment: str) -> list[int]:
+    """The batches that finished loading after ``moment`` (the warehouse's clock): data a build
+    that started then has not seen."""
+    engine = warehouse.engine()
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.text(
+                        "select batch_id from audit.load_batch where status = 'loaded'"
+                        " and finished_at > cast(:m as timestamptz) order by batch_id"
+                    ),
+                    {"m": moment},
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def gate_step(pipeline_run: str) -> dict[str, object]:
+    """Every gate suite; returns what the marts build must leave out (never raises)."""
+    return run_stage(warehouse.warehouse_url(), "gate", pipeline_run).as_dict()
+
+
+def marts_build_step(blocked: list[str]) -> dict[str, object]:
+    """dbt build of the marts, without the models a failed gate keeps at their last good version.
+
+    A held-back model that was never built has no last good version: the step says so plainly
+    (the marts suites then skip its table with that reason)."""
+    held = relations_selected(blocked) if blocked else []
+    absent = _absent(held)
+    if absent:
+        print(
+            "no previous version exists of "
+            + ", ".join(absent)
+            + ": the gate held back their first build, so they stay absent until it passes"
+        )
+    result = build([*MARTS, *exclusions(blocked)])
+    return {**result, "excluded": blocked, "held_back": held, "never_built": absent}
+
+
+def _absent(relations: list[str]) -> list[str]:
+    """The relations (``schema.name``) that do not exist in the warehouse."""
+    if not relations:
+        return []
+    engine = warehouse.engine()
+    try:
+        with engine.connect() as conn:
+            return [
+                r
+                for r in relations
+                if conn.execute(sa.text("select to_regclass(:r) is null"), {"r": r}).scalar_one()
+            ]
+    finally:
+        engine.dispose()
+
+
+def marts_step(pipeline_run: str) -> dict[str, object]:
+    """Every marts suite (coverage, validity, reconciliation of the built marts)."""
+    return run_stage(warehouse.warehouse_url(), "marts", pipeline_run).as_dict()
+
+
+def freshness_step(pipeline_run: str | None = None, url: str | None = None) -> dict[str, object]:
+    """Run ``dbt source freshness`` and persist its results; never raises on stale sources."""
+    url = url or warehouse.warehouse_url()
+    target = warehouse.state_dir() / "dbt_target_freshness"
+    output = target / "sources.json"
+    output.unlink(missing_ok=True)
+    run_dbt(["source", "freshness"], url, target_path=target)  # writes <target>/sources.json
+    if not output.exists():
+        return {"stored": 0, "statuses": {}}
+    payload = json.loads(output.read_text(encoding="utf-8"))
+    engine = warehouse.engine(url)
+    try:
+        stored = store_freshness(engine, payload, pipeline_run)
+    finally:
+        engine.dispose()
+    statuses: dict[str, str] = {
+        r["unique_id"]: str(r.get("status")) for r in payload.get("results", [])
+    }
+    return {"stored": stored, "statuses": statuses}
+
+
+def reports_step(pipeline_run: str) -> dict[str, object]:
+    """Source freshness (persisted), the run's report and the rolling report."""
+    freshness = freshness_step(pipeline_run)
+    engine = warehouse.engine()
+    try:
+        rolling = write_rolling_report(engine, report_dir())
+        run_report = write_run_report(engine, pipeline_run, report_dir())
+    finally:
+        engine.dispose()
+    print(f"data-quality report: {run_report}\nrolling report: {rolling}")
+    return {"report": str(run_report), "rolling": str(rolling), "freshness": freshness["statuses"]}
+
+
+def verdict_step(pipeline_run: str) -> str:
+    """The run's verdict from what ``dq`` recorded for it (robust to a failed upstream task)."""
+    engine = warehouse.engine()
+    try:
+        recorded = recorded_failures(engine, pipeline_run)
+    finally:
+        engine.dispose()
+    details = recorded.pop("details")
+    marts = [m for m in relations_selected(recorded["blocked"]) if m.startswith("marts.")]
+    if marts:
+        details.append(f"marts held back: {', '.join(marts)}")
+    return verdict([dict(recorded)], details)
