@@ -231,7 +231,19 @@ def test_airflow_services_mounts_and_settings(rendered: dict) -> None:
         assert env["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Asia/Shanghai", name
         assert env["LANTIAN_INBOX"] == "/opt/lantian/inbox", name
         assert env["LANTIAN_STATE"] == "/opt/lantian/state", name
+        # the one setting the installed package reads for its project files (issue 14, #6)
+        assert env["LANTIAN_HOME"] == "/opt/lantian", name
+        assert Path(mounts["/opt/lantian/config"]["source"]) == REPO / "config", name
     assert services["airflow-apiserver"]["command"] == ["api-server"]
+
+
+def test_log_servers_are_not_published(rendered: dict) -> None:
+    """The worker's, scheduler's and triggerer's log servers (8793, 8794) bind 0.0.0.0 inside
+    their containers (Airflow hard-codes it): the api-server reaches them on the compose network,
+    and no service may publish them on the host (issue 14, finding 7)."""
+    for name, service in rendered["services"].items():
+        for port in service.get("ports", []):
+            assert int(port["target"]) not in (8793, 8794), f"{name} publishes {port}"
 
 
 def test_celery_worker_and_redis_broker(rendered: dict) -> None:
