@@ -18,6 +18,8 @@ from airflow.sdk import DAG, get_current_context, task
 
 from pipelines.dag_common import FORMS_RAW, HJ212_RAW, MARTS, PENDING, RETRIES, STATION_RAW
 
+BUILDS = ("dbt_build_upstream", "dbt_build_marts")
+
 
 def _pipeline_run() -> str:
     run = get_current_context()["dag_run"]
@@ -70,10 +72,13 @@ with DAG(
 
     @task(trigger_rule="all_done", retries=0)
     def verdict() -> str:
-        """Fails the run when a critical expectation failed, naming suites and the marts kept."""
+        """Fails the run when a critical expectation failed, naming suites and the marts kept;
+        a dbt build that failed is named first (the suites then judged stale or absent marts)."""
         from pipelines.transform import verdict_step
 
-        return verdict_step(_pipeline_run())
+        ti = get_current_context()["ti"]
+        unbuilt = [t for t in BUILDS if ti.xcom_pull(task_ids=t) is None]
+        return verdict_step(_pipeline_run(), failed_builds=unbuilt)
 
     @task(trigger_rule="all_done", retries=0, outlets=[PENDING])
     def catch_up() -> dict[str, object]:

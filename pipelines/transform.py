@@ -159,8 +159,18 @@ def reports_step(pipeline_run: str) -> dict[str, object]:
     return {"report": str(run_report), "rolling": str(rolling), "freshness": freshness["statuses"]}
 
 
-def verdict_step(pipeline_run: str) -> str:
-    """The run's verdict from what ``dq`` recorded for it (robust to a failed upstream task)."""
+def verdict_step(pipeline_run: str, failed_builds: list[str] | None = None) -> str:
+    """The run's verdict from what ``dq`` recorded for it (robust to a failed upstream task).
+
+    When a dbt build of the run failed (``failed_builds``: its task ids), that is the cause the
+    verdict names first: the suites after it judged marts that were not rebuilt, and listing
+    their failures as data-quality failures would hide it."""
+    if failed_builds:
+        raise StepFailed(
+            f"dbt build failed in {', '.join(failed_builds)} (its log names the model and the"
+            " error, also in dq.dbt_result): the marts were not rebuilt, so this run's"
+            " data-quality results describe their previous version"
+        )
     engine = warehouse.engine()
     try:
         recorded = recorded_failures(engine, pipeline_run)
