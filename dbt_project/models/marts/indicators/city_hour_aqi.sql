@@ -164,5 +164,4 @@ select
     p.raw_batch_watermark
 from published as p
 left join primary_pollutant as pp on p.city = pp.city and p.observed_at = pp.observed_at
-left join {{ ref('aqi_categories') }} as cat
-    on p.rule_set = cat.rule_set and p.aqi between cat.aqi_lo and cat.aqi_hi
+{{ aqi_category_join('p') }}

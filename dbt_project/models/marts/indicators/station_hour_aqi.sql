@@ -164,5 +164,4 @@ inner join published_rule as p
     on hours.station_code = p.station_code and hours.observed_at = p.observed_at
 left join primary_pollutant as pp
     on hours.station_code = pp.station_code and hours.observed_at = pp.observed_at
-left join {{ ref('aqi_categories') }} as cat
-    on p.rule_set = cat.rule_set and p.aqi between cat.aqi_lo and cat.aqi_hi
+{{ aqi_category_join('p') }}
