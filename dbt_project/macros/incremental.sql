@@ -15,27 +15,29 @@
 {#-
   The CTE `source`: every published version of the station-hours that received a version since
   this model's last run (on a full build: all of raw). Reading all versions of a touched hour keeps
-  the audited-over-real-time precedence right.
+  the audited-over-real-time precedence right. `relation`: the versions read (default the raw
+  publication; int_station_hour__current reads them renamed, from stg_cnemc__station_hour).
 -#}
-{% macro station_hour_versions_since_last_run() -%}
+{% macro station_hour_versions_since_last_run(relation=none) -%}
+    {%- set relation = relation if relation is not none else source('cnemc', 'station_hour_publication') -%}
     {% if is_incremental() %}
         changed_keys as (
             select distinct
                 station_code,
                 observed_at
-            from {{ source('cnemc', 'station_hour_publication') }}
+            from {{ relation }}
             where batch_id > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
         ),
 
         source as (
             select r.*
-            from {{ source('cnemc', 'station_hour_publication') }} as r
+            from {{ relation }} as r
             inner join changed_keys as k
                 on r.station_code = k.station_code and r.observed_at = k.observed_at
         ),
     {% else %}
         source as (
-            select * from {{ source('cnemc', 'station_hour_publication') }}
+            select * from {{ relation }}
         ),
     {% endif %}
 {%- endmacro %}

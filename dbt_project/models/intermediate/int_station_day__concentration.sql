@@ -21,13 +21,13 @@ affected as (
     select distinct
         station_code,
         obs_date
-    from {{ ref('stg_cnemc__station_hour') }}
+    from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 
 hours as (
     select h.*
-    from {{ ref('stg_cnemc__station_hour') }} as h
+    from {{ ref('int_station_hour__current') }} as h
     inner join affected as a
         on h.station_code = a.station_code and h.obs_date = a.obs_date
 ),

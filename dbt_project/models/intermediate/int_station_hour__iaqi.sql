@@ -17,7 +17,7 @@
 with
 
 hours as (
-    select * from {{ ref('stg_cnemc__station_hour') }}
+    select * from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 

@@ -18,13 +18,13 @@ with
 -- the days that received a station-hour since the last run: every station's row for them is rebuilt
 affected_days as (
     select distinct obs_date as day
-    from {{ ref('stg_cnemc__station_hour') }}
+    from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 
 hours as (
     select h.*
-    from {{ ref('stg_cnemc__station_hour') }} as h
+    from {{ ref('int_station_hour__current') }} as h
     inner join affected_days as d on h.obs_date = d.day
 ),
 

@@ -17,13 +17,13 @@ with
 
 affected_hours as (
     select distinct observed_at
-    from {{ ref('stg_cnemc__station_hour') }}
+    from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 
 hours as (
     select h.*
-    from {{ ref('stg_cnemc__station_hour') }} as h
+    from {{ ref('int_station_hour__current') }} as h
     inner join affected_hours as a on h.observed_at = a.observed_at
     where h.network = 'national'  -- HJ 663 city scale: national-control stations only
 ),
