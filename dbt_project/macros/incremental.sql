@@ -80,3 +80,26 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  The config of a watermarked incremental model (the runs above): delete+insert on `key`, a
+  unique index on it, an index on raw_batch_watermark (what new_since_last_run reads) and the
+  `extra_indexes` (lists of columns) its readers filter on; `pre_hook` as dbt's.
+    {{ config(**watermarked_incremental(['station_code', 'obs_date'])) }}
+-#}
+{% macro watermarked_incremental(key, extra_indexes=[], pre_hook=none) -%}
+    {%- set indexes = [{'columns': key, 'unique': True}, {'columns': ['raw_batch_watermark']}] -%}
+    {%- for columns in extra_indexes -%}
+        {%- do indexes.append({'columns': columns}) -%}
+    {%- endfor -%}
+    {%- set settings = {
+        'materialized': 'incremental',
+        'unique_key': key,
+        'incremental_strategy': 'delete+insert',
+        'indexes': indexes,
+    } -%}
+    {%- if pre_hook is not none -%}
+        {%- do settings.update({'pre_hook': pre_hook}) -%}
+    {%- endif -%}
+    {{ return(settings) }}
+{%- endmacro %}

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'obs_date'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'obs_date'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}, {'columns': ['city', 'obs_date']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'obs_date'], extra_indexes=[['city', 'obs_date']])) }}
 -- Daily concentrations per station and natural day (hours ending 01:00..24:00, local time),
 -- with the GB 3095 table 4 validity rules: a 24h mean needs >= 20 valid hourly values; an 8h
 -- moving mean needs >= 6 valid hours; MDA8 (O3 daily max 8h) is the max of the 17 windows ending

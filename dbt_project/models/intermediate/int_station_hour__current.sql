@@ -16,20 +16,7 @@
 -- outside it or a text that is not a number is invalidated at the value level (status
 -- out_of_range / unreadable, null here, listed in quarantine.station_value_rejected); empty or NA
 -- is missing; "/" is not monitored at this station (HJ 633-2026 s5.3.2).
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'observed_at'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'observed_at'], 'unique': True},
-            {'columns': ['raw_batch_watermark']},
-            {'columns': ['station_code', 'obs_date']},
-            {'columns': ['obs_date']},
-            {'columns': ['observed_at']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'observed_at'], extra_indexes=[['station_code', 'obs_date'], ['obs_date'], ['observed_at']])) }}
 {%- set pollutants = ['pm10', 'pm2_5', 'o3', 'no2', 'so2', 'co'] -%}
 {%- set value_columns = [
     ('pm10', 'pm10'), ('pm10_24h', 'pm10'), ('pm2_5', 'pm2_5'), ('pm2_5_24h', 'pm2_5'),

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'day'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'day'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'day'])) }}
 -- 站点日数据覆盖: expected vs present vs valid station-hours per station and natural day, for every
 -- station known to the warehouse and every day the feed delivered data (a station absent all day has
 -- present_hours 0). Validated by the GX suite expectations/suites/station_day_coverage.json.

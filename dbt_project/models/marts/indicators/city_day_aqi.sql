@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['city', 'obs_date'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['city', 'obs_date'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['city', 'obs_date'])) }}
 -- 城市日AQI: daily AQI per city and natural day (mean of its stations' valid daily values),
 -- with validity counts, IAQI per indicator, primary pollutant, category and good-day flag.
 -- Official figures: each day under the rule set in force on its date (city_day_aqi_by_rule_set

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['city', 'observed_at'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['city', 'observed_at'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['city', 'observed_at'])) }}
 -- 城市小时实时AQI: real-time AQI per city-hour. The city's 1h concentration of each pollutant is
 -- the mean over its stations reporting it that hour (HJ 663 city scale), rounded per GB/T 8170
 -- (integers, CO 1 decimal), then scored as the station-hours are (HJ 633 formula (1), PM 1h on the

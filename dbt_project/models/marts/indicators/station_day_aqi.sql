@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'obs_date'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'obs_date'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'obs_date'])) }}
 -- 站点日AQI: daily AQI per station and natural day,
 -- with validity counts, IAQI per indicator, primary pollutant, category and good-day flag.
 -- Official figures: each day under the rule set in force on its date (city_day_aqi_by_rule_set

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'observed_at'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'observed_at'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'observed_at'])) }}
 -- 站点小时实时AQI: real-time AQI per station-hour, with IAQI per pollutant, primary pollutant,
 -- category and colour, the published values beside ours, and the source row behind it.
 -- AQI = max IAQI (HJ 633 formula (2)). Primary pollutant when AQI > 50, ties all listed
