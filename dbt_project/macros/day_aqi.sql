@@ -1,4 +1,14 @@
 {#-
+  The days of `scope` (station, city or county) of int_day__aqi under the rule set in force on
+  their date (the official figures), those new since the model's last run when it is
+  incremental.
+-#}
+{% macro day_aqi_in_force(scope) -%}
+    select * from {{ ref('int_day__aqi') }}
+    where scope = '{{ scope }}' and is_rule_in_force and {{ new_since_last_run() }}
+{%- endmacro %}
+
+{#-
   The day-AQI columns of the daily marts (station_day_aqi, city_day_aqi, county_day_aqi): one
   definition of what a day's AQI row says, whatever the entity. `d` is a row of int_day__aqi
   (HJ 633 IAQI per indicator, AQI, s5.3.1 status, primary pollutant), `cat` the aqi_categories

@@ -48,3 +48,35 @@
     {%- endfor -%}
     concat_ws(', ', {{ present | join(', ') }})
 {%- endmacro %}
+
+{#- The CTE `composite`: the rows of `scored` with their composite_score. -#}
+{% macro scorecard_composite_cte(components) -%}
+composite as (
+    select
+        s.*,
+        {{ scorecard_composite(components) }} as composite_score
+    from scored as s
+)
+{%- endmacro %}
+
+{#-
+  The first columns of a scorecard: year, date, the entity (county / unit), the composite, its
+  rank among the entities of the date (1 = best, ties share; null without a composite; window
+  `ranking`), how many were ranked and the components used.
+-#}
+{% macro scorecard_ranking_columns(entity, rank_column, ranked_column, components) -%}
+    task_year::integer as scorecard_year,
+    as_of_date::date as as_of_date,
+    {{ entity }}::text as {{ entity }},
+    composite_score::numeric as composite_score,
+    (case when composite_score is not null then rank() over ranking end)::integer as {{ rank_column }},
+    (count(composite_score) over (partition by as_of_date))::integer as {{ ranked_column }},
+    {{ scorecard_components_used(components) }}::text as components_used,
+{%- endmacro %}
+
+{#- The task counts of a scorecard row, typed. -#}
+{% macro scorecard_task_count_columns() -%}
+    {%- for col in ['tasks', 'tasks_done', 'tasks_on_schedule', 'tasks_behind', 'tasks_overdue'] %}
+        {{ col }}::integer as {{ col }},
+    {%- endfor %}
+{%- endmacro %}

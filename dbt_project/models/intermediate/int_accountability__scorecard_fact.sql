@@ -21,6 +21,9 @@
     'is_rectified': 'boolean', 'rectified_date': 'date', 'is_repeat': 'boolean',
     'is_interview': 'boolean', 'is_valid': 'boolean', 'is_exceedance': 'boolean', 'device_mn': 'text',
 } %}
+{% set source_columns = [
+    ('source_table', 'text'), ('batch_id', 'bigint'), ('source_file', 'text'), ('sheet', 'text'), ('source_row', 'integer')
+] %}
 {% set finding_columns = ['rectification_deadline', 'rectified_on_time', 'is_rectified', 'rectified_date', 'is_repeat'] %}
 {% set sources = [
     ('county_scorecard', 'task', ref('key_task_status') ~ " as s inner join counties as c on s.lead_county = c.county or s.lead_county = '各县（市、区）'",
@@ -110,14 +113,9 @@ select
     g.entity::text as entity,
     concat_ws('|', g.as_of_date, g.entity)::text as lineage_key,
     f.fact::text as fact,
-    {% for col, type in fact_columns.items() %}
-        f.{{ col }},
+    {% for col, type in (fact_columns.items() | list) + source_columns %}
+        f.{{ col }}::{{ type }} as {{ col }}{% if not loop.last %},{% endif %}
     {% endfor %}
-    f.source_table::text as source_table,
-    f.batch_id::bigint as batch_id,
-    f.source_file::text as source_file,
-    f.sheet::text as sheet,
-    f.source_row::integer as source_row
 from grid as g
 left join source_fact as f
     on

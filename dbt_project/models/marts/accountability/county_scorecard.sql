@@ -95,21 +95,10 @@ scored as (
     left join targets as tg on g.county = tg.county and g.task_year = tg.target_year
 ),
 
-composite as (
-    select
-        s.*,
-        {{ scorecard_composite(components) }} as composite_score
-    from scored as s
-)
+{{ scorecard_composite_cte(components) }}
 
 select
-    task_year::integer as scorecard_year,
-    as_of_date::date as as_of_date,
-    county::text as county,
-    composite_score::numeric as composite_score,
-    (case when composite_score is not null then rank() over ranking end)::integer as county_rank,
-    (count(composite_score) over (partition by as_of_date))::integer as counties_ranked,
-    {{ scorecard_components_used(components) }}::text as components_used,
+    {{ scorecard_ranking_columns('county', 'county_rank', 'counties_ranked', components) }}
     indicators_score::numeric as indicators_score,
     (case
         when indicators_score is null then
@@ -131,11 +120,7 @@ select
     cems_exceedance_hours::integer as cems_exceedance_hours,
     tasks_score::numeric as tasks_score,
     (case when tasks_score is null then 'no key task led by the county' end)::text as tasks_null_reason,
-    tasks::integer as tasks,
-    tasks_done::integer as tasks_done,
-    tasks_on_schedule::integer as tasks_on_schedule,
-    tasks_behind::integer as tasks_behind,
-    tasks_overdue::integer as tasks_overdue,
+    {{ scorecard_task_count_columns() }}
     rectification_score::numeric as rectification_score,
     (case
         when rectification_score is null then

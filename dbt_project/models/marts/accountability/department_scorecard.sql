@@ -33,27 +33,12 @@ scored as (
     from counts as c
 ),
 
-composite as (
-    select
-        s.*,
-        {{ scorecard_composite(components) }} as composite_score
-    from scored as s
-)
+{{ scorecard_composite_cte(components) }}
 
 select
-    task_year::integer as scorecard_year,
-    as_of_date::date as as_of_date,
-    unit::text as unit,
-    composite_score::numeric as composite_score,
-    (case when composite_score is not null then rank() over ranking end)::integer as unit_rank,
-    (count(composite_score) over (partition by as_of_date))::integer as units_ranked,
-    {{ scorecard_components_used(components) }}::text as components_used,
+    {{ scorecard_ranking_columns('unit', 'unit_rank', 'units_ranked', components) }}
     tasks_score::numeric as tasks_score,
-    tasks::integer as tasks,
-    tasks_done::integer as tasks_done,
-    tasks_on_schedule::integer as tasks_on_schedule,
-    tasks_behind::integer as tasks_behind,
-    tasks_overdue::integer as tasks_overdue,
+    {{ scorecard_task_count_columns() }}
     rectification_score::numeric as rectification_score,
     (case
         when rectification_score is null then

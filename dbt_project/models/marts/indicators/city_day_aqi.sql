@@ -7,8 +7,7 @@
 with
 
 day_aqi as (
-    select * from {{ ref('int_day__aqi') }}
-    where scope = 'city' and is_rule_in_force and {{ new_since_last_run() }}
+    {{ day_aqi_in_force('city') }}
 ),
 
 concentration as (

@@ -7,8 +7,7 @@
 with
 
 day_aqi as (
-    select * from {{ ref('int_day__aqi') }}
-    where scope = 'county' and is_rule_in_force
+    {{ day_aqi_in_force('county') }}
 ),
 
 days as (
