@@ -1,4 +1,6 @@
-{{ config(materialized='view') }}
+{{ config(materialized='view', schema='intermediate') }}
+-- In the marts folder, built in the marts step (it reads the accountability marts); its relation
+-- lives in schema intermediate: not a mart, not for BI.
 -- The facts behind the two scorecards (county_scorecard, department_scorecard): one row per
 -- scorecard row (scorecard, scorecard date, county or department) and source fact counted in
 -- it; a scorecard row without any fact has one row with fact null (so it is kept).
