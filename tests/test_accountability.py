@@ -273,6 +273,7 @@ def built(
             "--select",
             "expected_inspection_cadence",
             "+path:models/marts/accountability",
+            "+path:models/lineage/accountability",
         ],
         url,
         target_path=tmp_path_factory.mktemp("dbt_target"),
@@ -502,7 +503,7 @@ def test_lineage_lists_the_source_records_of_any_row(
     sources = fetch(
         engine,
         "select s.source_table, s.batch_id, r.form_id, r.record_key"
-        " from marts.accountability_source_record s"
+        " from lineage.county_scorecard_source s"
         " join raw.form_record r on r.batch_id = s.batch_id and r.sheet = s.sheet"
         " and r.row_number = s.source_row"
         " where s.mart = 'county_scorecard' and s.lineage_key = :k",
@@ -529,14 +530,14 @@ def test_lineage_lists_the_source_records_of_any_row(
         missing = fetch(
             engine,
             f"select count(*) from marts.{mart} m where not exists (select 1 from"
-            " marts.accountability_source_record s where s.mart = :m"
+            f" lineage.{mart}_source s where s.mart = :m"
             " and s.lineage_key = m.lineage_key)",
             m=mart,
         )[0][0]
         assert missing == 0, mart
     unit = fetch(
         engine,
-        "select count(*) from marts.accountability_source_record where mart ="
+        "select count(*) from lineage.accountability_unit_summary_source where mart ="
         " 'accountability_unit_summary' and lineage_key = :k",
         k=f"{HD_GOV}|2026-01-01",
     )[0][0]
@@ -554,7 +555,13 @@ def test_the_sample_year_fills_every_mart(
     engine = warehouse.engine(url)
     load_inbox(engine, sample.out_dir, load_registry(profile), tmp_path / "reports")
     outcome = run_dbt(
-        ["build", "--select", "expected_inspection_cadence", "+path:models/marts/accountability"],
+        [
+            "build",
+            "--select",
+            "expected_inspection_cadence",
+            "+path:models/marts/accountability",
+            "+path:models/lineage/accountability",
+        ],
         url,
         target_path=tmp_path / "dbt_target",
     )

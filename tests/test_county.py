@@ -113,7 +113,7 @@ def test_both_feeds_load_reconcile_and_gaps_are_per_feed(county_db: tuple) -> No
     assert gaps == [("county_station_hourly", 13)]
     networks = _rows(
         url,
-        "select station_code, network, count(*) from staging.stg_cnemc__station_hour"
+        "select station_code, network, count(*) from intermediate.int_station_hour__current"
         " group by 1, 2 order by 1",
     )
     assert networks == [

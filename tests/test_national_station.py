@@ -72,8 +72,8 @@ def test_malformed_lines_are_rejected_with_line_column_and_reason(tmp_path: Path
         GOOD_2026.replace("116.36", "116.3x"),  # 11: a coordinate that is not a number
     ]
     parsed = ns.parse(write(tmp_path, "2026-03-15T08.csv", lines))
-    # one bad value never stops the record: "12a" and "-6" load as published, and staging
-    # invalidates just those values (stg_cnemc__station_hour, seed analyser_ranges)
+    # one bad value never stops the record: "12a" and "-6" load as published, and dbt
+    # invalidates just those values (int_station_hour__current, seed analyser_ranges)
     assert [r["line_number"] for r in parsed.records] == [2, 4, 6, 10]
     assert parsed.records[1]["pm2_5"] == "12a" and parsed.records[2]["no2"] == "-6"
     assert parsed.duplicates == 1

@@ -9,6 +9,12 @@ warehouse database), hashes every row of every relation of the schemas ``marts``
     python3 tools/mart_fingerprint.py build --rev 1d919f3 --out /tmp/old.json
     python3 tools/mart_fingerprint.py build --rev HEAD --out /tmp/new.json
     python3 tools/mart_fingerprint.py compare /tmp/old.json /tmp/new.json
+    python3 tools/mart_fingerprint.py compare /tmp/old.json /tmp/new.json \
+        --rename marts.a_source=lineage.a_source+lineage.b_source
+
+``--rename OLD=NEW`` compares the old relation OLD with NEW of the new build: a relation that
+moved or was renamed; ``NEW1+NEW2`` with the rows of several new relations together (one split
+into several with the same columns).
 
 Columns that say when or by which run a row was produced, not what it says (load and run times,
 run ids, report paths), are left out of the hashes and listed in the output. ``--server`` names a
@@ -137,12 +143,35 @@ def build(rev: str, out: Path, server: str | None, keep: bool) -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def compare(old_path: Path, new_path: Path) -> int:
+def _merge(parts: list[dict[str, object]]) -> dict[str, object]:
+    """The new relations of one rename as one: their rows together (columns must agree)."""
+    columns = parts[0]["columns"]
+    if any(p["columns"] != columns for p in parts):
+        columns = sorted({c for p in parts for c in p["columns"]})  # type: ignore[attr-defined]
+    hashes = sorted(h for p in parts for h in p["row_hashes"])  # type: ignore[attr-defined]
+    return {
+        "columns": columns,
+        "left_out": parts[0]["left_out"],
+        "rows": len(hashes),
+        "digest": _run(["md5sum"], input="\n".join(hashes)).split()[0],
+        "row_hashes": hashes,
+    }
+
+
+def compare(old_path: Path, new_path: Path, renames: list[str] | None = None) -> int:
     old = json.loads(old_path.read_text(encoding="utf-8"))
     new = json.loads(new_path.read_text(encoding="utf-8"))
-    a, b = old["relations"], new["relations"]
+    a, b = old["relations"], dict(new["relations"])
     print(f"old {old['rev']}: {len(a)} relations; new {new['rev']}: {len(b)} relations")
     differ = 0
+    for rename in renames or []:
+        old_name, _, new_names = rename.partition("=")
+        targets = [n for n in new_names.split("+") if n]
+        missing = [n for n in targets if n not in b]
+        if not old_name or not targets or missing:
+            sys.exit(f"--rename {rename}: expected OLD=NEW[+NEW...] of relations in the new build")
+        b[old_name] = _merge([b.pop(n) for n in targets])
+        print(f"renamed   {old_name} -> {' + '.join(targets)}")
     for relation in sorted(set(a) | set(b)):
         if relation not in b:
             print(f"ONLY OLD  {relation} ({a[relation]['rows']} rows)")
@@ -185,11 +214,18 @@ def main() -> None:
     p_cmp = sub.add_parser("compare", help="compare two fingerprints")
     p_cmp.add_argument("old", type=Path)
     p_cmp.add_argument("new", type=Path)
+    p_cmp.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="OLD=NEW[+NEW...]",
+        help="compare old relation OLD with new relation(s) NEW (moved, renamed or split)",
+    )
     args = parser.parse_args()
     if args.command == "build":
         build(args.rev, args.out, args.server, args.keep)
     else:
-        sys.exit(compare(args.old, args.new))
+        sys.exit(compare(args.old, args.new, args.rename))
 
 
 if __name__ == "__main__":

@@ -15,27 +15,29 @@
 {#-
   The CTE `source`: every published version of the station-hours that received a version since
   this model's last run (on a full build: all of raw). Reading all versions of a touched hour keeps
-  the audited-over-real-time precedence right.
+  the audited-over-real-time precedence right. `relation`: the versions read (default the raw
+  publication; int_station_hour__current reads them renamed, from stg_cnemc__station_hour).
 -#}
-{% macro station_hour_versions_since_last_run() -%}
+{% macro station_hour_versions_since_last_run(relation=none) -%}
+    {%- set relation = relation if relation is not none else source('cnemc', 'station_hour_publication') -%}
     {% if is_incremental() %}
         changed_keys as (
             select distinct
                 station_code,
                 observed_at
-            from {{ source('cnemc', 'station_hour_publication') }}
+            from {{ relation }}
             where batch_id > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
         ),
 
         source as (
             select r.*
-            from {{ source('cnemc', 'station_hour_publication') }} as r
+            from {{ relation }} as r
             inner join changed_keys as k
                 on r.station_code = k.station_code and r.observed_at = k.observed_at
         ),
     {% else %}
         source as (
-            select * from {{ source('cnemc', 'station_hour_publication') }}
+            select * from {{ relation }}
         ),
     {% endif %}
 {%- endmacro %}
@@ -77,4 +79,27 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+  The config of a watermarked incremental model (the runs above): delete+insert on `key`, a
+  unique index on it, an index on raw_batch_watermark (what new_since_last_run reads) and the
+  `extra_indexes` (lists of columns) its readers filter on; `pre_hook` as dbt's.
+    {{ config(**watermarked_incremental(['station_code', 'obs_date'])) }}
+-#}
+{% macro watermarked_incremental(key, extra_indexes=[], pre_hook=none) -%}
+    {%- set indexes = [{'columns': key, 'unique': True}, {'columns': ['raw_batch_watermark']}] -%}
+    {%- for columns in extra_indexes -%}
+        {%- do indexes.append({'columns': columns}) -%}
+    {%- endfor -%}
+    {%- set settings = {
+        'materialized': 'incremental',
+        'unique_key': key,
+        'incremental_strategy': 'delete+insert',
+        'indexes': indexes,
+    } -%}
+    {%- if pre_hook is not none -%}
+        {%- do settings.update({'pre_hook': pre_hook}) -%}
+    {%- endif -%}
+    {{ return(settings) }}
 {%- endmacro %}

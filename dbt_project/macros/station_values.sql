@@ -1,5 +1,5 @@
 {#-
-  Reading the station feeds' published text values (models/staging/stg_cnemc__station_hour.sql).
+  Reading the station feeds' published text values (models/intermediate/int_station_hour__current.sql).
   station_value_present: the cell carries something (not empty, NA or "/").
   station_value_is_number: the cell is a plain decimal number (negative sentinels such as -99 included).
   station_value_in_range: a number inside the pollutant's analyser range; needs the one-row CTE

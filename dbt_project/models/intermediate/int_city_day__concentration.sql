@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['city', 'obs_date'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['city', 'obs_date'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['city', 'obs_date'])) }}
 -- City daily concentrations: the mean over the city's national-control (国控) stations with a
 -- valid daily value (HJ 663 city scale: county stations never enter the city figure); the
 -- logic is the macro area_day_concentration (macros/area_day.sql), shared with the counties.

@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['city', 'county', 'obs_date'],
-        incremental_strategy='delete+insert',
-        pre_hook="{{ reset_on_reference_change('ref_station') }}",
-        indexes=[
-            {'columns': ['city', 'county', 'obs_date'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['city', 'county', 'obs_date'], pre_hook="{{ reset_on_reference_change('ref_station') }}")) }}
 -- County (县、市、区) daily concentrations: the mean over every station the reference list assigns
 -- to the county (its county stations, and national-control stations that lie in it, e.g. 尧都区),
 -- same rules as the city (macro area_day_concentration, macros/area_day.sql). Incremental: the

@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['scope', 'entity_code', 'obs_date', 'rule_set'],
-        incremental_strategy='delete+insert',
-        pre_hook="{{ delete_vanished_county_days() }}",
-        indexes=[
-            {'columns': ['scope', 'entity_code', 'obs_date', 'rule_set'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['scope', 'entity_code', 'obs_date', 'rule_set'], pre_hook="{{ delete_vanished_county_days() }}")) }}
 -- Daily AQI (日报) for stations, cities and counties (entity_code city/county), one row per scope/entity/day and rule set: every day
 -- is scored under BOTH rule sets (is_rule_in_force marks the official one), so a comparison across
 -- 2026-03-01 can be made under one consistent set.

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'obs_date'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'obs_date'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}, {'columns': ['city', 'obs_date']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'obs_date'], extra_indexes=[['city', 'obs_date']])) }}
 -- Daily concentrations per station and natural day (hours ending 01:00..24:00, local time),
 -- with the GB 3095 table 4 validity rules: a 24h mean needs >= 20 valid hourly values; an 8h
 -- moving mean needs >= 6 valid hours; MDA8 (O3 daily max 8h) is the max of the 17 windows ending
@@ -21,13 +11,13 @@ affected as (
     select distinct
         station_code,
         obs_date
-    from {{ ref('stg_cnemc__station_hour') }}
+    from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 
 hours as (
     select h.*
-    from {{ ref('stg_cnemc__station_hour') }} as h
+    from {{ ref('int_station_hour__current') }} as h
     inner join affected as a
         on h.station_code = a.station_code and h.obs_date = a.obs_date
 ),

@@ -1,15 +1,15 @@
 {{ config(materialized='view') }}
--- Share of each station feed's values invalidated in the latest run (the station-hours staging
--- re-derived last, raw_batch_watermark at its highest): the gate suite station_feed_validity
+-- Share of each station feed's values invalidated in the latest run (the station-hours of
+-- int_station_hour__current re-derived last, raw_batch_watermark at its highest): the gate suite station_feed_validity
 -- blocks the station marts only when a feed's share is systemic (above the suite's threshold,
 -- default 5 %); a few bad values are a warning, listed in quarantine.station_value_rejected.
 -- Values counted: the six 1h concentrations a station-hour publishes (not "/", not missing).
 with
 
 latest_run as (
-    select * from {{ ref('stg_cnemc__station_hour') }}
+    select * from {{ ref('int_station_hour__current') }}
     where raw_batch_watermark = (
-        select max(s.raw_batch_watermark) from {{ ref('stg_cnemc__station_hour') }} as s
+        select max(s.raw_batch_watermark) from {{ ref('int_station_hour__current') }} as s
     )
 ),
 

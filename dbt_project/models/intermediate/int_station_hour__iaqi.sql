@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'observed_at', 'pollutant'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'observed_at', 'pollutant'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'observed_at', 'pollutant'])) }}
 -- Real-time (hourly) IAQI per station-hour and pollutant, long format.
 -- HJ 633-2026 s4.2.3: the six 1h means; s4.2.2: concentrations first rounded per GB/T 8170
 -- (integers; CO 1 decimal). A 1h PM10/PM2.5 is scored on the 24h breakpoints (s4.2.4, and the
@@ -17,7 +7,7 @@
 with
 
 hours as (
-    select * from {{ ref('stg_cnemc__station_hour') }}
+    select * from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 

@@ -1,5 +1,5 @@
 -- 隔离数值 / station-feed values invalidated at the value level: one row per published cell of the
--- version in use (stg_cnemc__station_hour) that is out of its analyser range (seed
+-- version in use (int_station_hour__current) that is out of its analyser range (seed
 -- analyser_ranges) or not a number. The record itself is loaded (raw keeps every value as
 -- published); only this value is left out of every score, and the station-hour is scored from
 -- the remaining pollutants by the missing-pollutant rule (HJ 633-2026 s5.3.1). Beside
@@ -7,7 +7,7 @@
 with
 
 hours as (
-    select * from {{ ref('stg_cnemc__station_hour') }}
+    select * from {{ ref('int_station_hour__current') }}
     where invalid_value_columns is not null
 ),
 

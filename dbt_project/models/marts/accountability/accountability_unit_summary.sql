@@ -1,7 +1,7 @@
 -- 约谈问责按单位: per target unit and month of the action, the counts of interviews,
 -- accountability decisions, criticisms, public exposures and negative-list entries (flags of
 -- accountability_action; one case can count under several, e.g. an interview published in the
--- media), and the year-to-date totals. Lineage: marts.accountability_source_record.
+-- media), and the year-to-date totals. Lineage: lineage.accountability_unit_summary_source.
 with
 
 monthly as (

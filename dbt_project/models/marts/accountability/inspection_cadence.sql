@@ -4,7 +4,7 @@
 -- led by the leader in the county: the lists record findings, so a visit that found nothing is
 -- not counted (stated in the README). Months: from the month of the assignment (since_date, else
 -- January) to the last month with an inspection list of that year. ytd_* run over the year.
--- Lineage: marts.accountability_source_record (the assignment row and the findings counted).
+-- Lineage: lineage.inspection_cadence_source (the assignment row and the findings counted).
 with
 
 assignments as (

@@ -1,7 +1,7 @@
 -- 督查问题整改情况 per county and report month (from inspection_finding): findings, rectified,
 -- on time, open, overdue, repeat findings, and the rates. rectification_rate = rectified /
 -- findings; overdue_rate = overdue / findings (one decimal, half-even).
--- Lineage: marts.accountability_source_record (the findings of the county and month).
+-- Lineage: lineage.inspection_rectification_source (the findings of the county and month).
 select
     report_month::date as report_month,
     county::text as county,

@@ -1,7 +1,7 @@
 -- 重点任务按牵头单位: per year, date and lead unit, how many of its tasks are done, on schedule,
 -- behind or overdue (from key_task_status). lead_county is the county a county government
 -- leads for, 各县（市、区） for the tasks every county government leads, null for city bureaus.
--- Lineage: marts.accountability_source_record (the ledger rows of the unit's tasks that date).
+-- Lineage: lineage.key_task_unit_status_source (the ledger rows of the unit's tasks that date).
 select
     task_year::integer as task_year,
     as_of_date::date as as_of_date,

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'observed_at', 'batch_id'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'observed_at', 'batch_id'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'observed_at', 'batch_id'])) }}
 -- 站点小时数据版本史: every published version of every station-hour (real-time, re-sent,
 -- audited), when it was loaded, and when it was current in the marts, so an auditor can tell
 -- which version a past report used: the version with current_from <= T < coalesce(current_until,

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'day'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'day'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'day'])) }}
 -- 站点日数据覆盖: expected vs present vs valid station-hours per station and natural day, for every
 -- station known to the warehouse and every day the feed delivered data (a station absent all day has
 -- present_hours 0). Validated by the GX suite expectations/suites/station_day_coverage.json.
@@ -18,13 +8,13 @@ with
 -- the days that received a station-hour since the last run: every station's row for them is rebuilt
 affected_days as (
     select distinct obs_date as day
-    from {{ ref('stg_cnemc__station_hour') }}
+    from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 
 hours as (
     select h.*
-    from {{ ref('stg_cnemc__station_hour') }} as h
+    from {{ ref('int_station_hour__current') }} as h
     inner join affected_days as d on h.obs_date = d.day
 ),
 

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['city', 'observed_at'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['city', 'observed_at'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['city', 'observed_at'])) }}
 -- 城市小时实时AQI: real-time AQI per city-hour. The city's 1h concentration of each pollutant is
 -- the mean over its stations reporting it that hour (HJ 663 city scale), rounded per GB/T 8170
 -- (integers, CO 1 decimal), then scored as the station-hours are (HJ 633 formula (1), PM 1h on the
@@ -17,13 +7,13 @@ with
 
 affected_hours as (
     select distinct observed_at
-    from {{ ref('stg_cnemc__station_hour') }}
+    from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 
 hours as (
     select h.*
-    from {{ ref('stg_cnemc__station_hour') }} as h
+    from {{ ref('int_station_hour__current') }} as h
     inner join affected_hours as a on h.observed_at = a.observed_at
     where h.network = 'national'  -- HJ 663 city scale: national-control stations only
 ),
@@ -164,5 +154,4 @@ select
     p.raw_batch_watermark
 from published as p
 left join primary_pollutant as pp on p.city = pp.city and p.observed_at = pp.observed_at
-left join {{ ref('aqi_categories') }} as cat
-    on p.rule_set = cat.rule_set and p.aqi between cat.aqi_lo and cat.aqi_hi
+{{ aqi_category_join('p') }}

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['city', 'basis', 'events_excluded', 'period_type', 'period_start'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['city', 'basis', 'events_excluded', 'period_type', 'period_start'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['city', 'basis', 'events_excluded', 'period_type', 'period_start'])) }}
 -- 城市时段统计: period statistics per city (week, 旬, month, quarter, year, year to date), under
 -- each basis (in_force = official; HJ633-2012 / HJ633-2026 = every day under one rule set), with
 -- and without exceptional-event days. HJ 663: period means of daily values; percentiles P98

@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['city', 'county', 'basis', 'events_excluded', 'period_type', 'period_start'],
-        incremental_strategy='delete+insert',
-        pre_hook="{{ reset_on_reference_change() }}",
-        indexes=[
-            {'columns': ['city', 'county', 'basis', 'events_excluded', 'period_type', 'period_start'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['city', 'county', 'basis', 'events_excluded', 'period_type', 'period_start'], pre_hook="{{ reset_on_reference_change() }}")) }}
 -- 县区时段统计: period statistics per county (县、市、区) exactly as for cities (week, 旬, month,
 -- quarter, year, year to date; each basis; with and without exceptional-event days; HJ 663
 -- means, percentiles, GB 3095 validity, good days, composite index): the macro

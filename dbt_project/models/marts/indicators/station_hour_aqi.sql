@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['station_code', 'observed_at'],
-        incremental_strategy='delete+insert',
-        indexes=[
-            {'columns': ['station_code', 'observed_at'], 'unique': True},
-            {'columns': ['raw_batch_watermark']}
-        ]
-    )
-}}
+{{ config(**watermarked_incremental(['station_code', 'observed_at'])) }}
 -- 站点小时实时AQI: real-time AQI per station-hour, with IAQI per pollutant, primary pollutant,
 -- category and colour, the published values beside ours, and the source row behind it.
 -- AQI = max IAQI (HJ 633 formula (2)). Primary pollutant when AQI > 50, ties all listed
@@ -21,7 +11,7 @@
 with
 
 hours as (
-    select * from {{ ref('stg_cnemc__station_hour') }}
+    select * from {{ ref('int_station_hour__current') }}
     where {{ new_since_last_run() }}
 ),
 
@@ -164,5 +154,4 @@ inner join published_rule as p
     on hours.station_code = p.station_code and hours.observed_at = p.observed_at
 left join primary_pollutant as pp
     on hours.station_code = pp.station_code and hours.observed_at = pp.observed_at
-left join {{ ref('aqi_categories') }} as cat
-    on p.rule_set = cat.rule_set and p.aqi between cat.aqi_lo and cat.aqi_hi
+{{ aqi_category_join('p') }}
