@@ -20,6 +20,7 @@ and the databases and the login dropped at the end, even on failure.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -115,6 +116,12 @@ def _cli(env: dict[str, str], *args: str, timeout: int = 180) -> str:
         f"airflow {' '.join(args)}:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
     )
     return proc.stdout
+
+
+def _json_rows(out: str) -> list[dict]:
+    """The JSON list of a CLI's ``-o json`` output (log lines such as warnings around it)."""
+    start = out.index("[{")
+    return json.loads(out[start : out.rindex("}]") + 2])
 
 
 def _rows(eng: sa.Engine, sql: str, **params: object) -> list[tuple]:
@@ -341,8 +348,9 @@ def test_production_topology_runs_the_hours(
             )
             assert manual()[0][1] == "success", manual()
             assert len(batches()) == len(HOURS) + 1
-            listed = _cli(env, "dags", "list-runs", "lantian_station_ingest")
-            assert manual()[0][0] in listed
+            out = _cli(env, "dags", "list-runs", "lantian_station_ingest", "-o", "json")
+            listed = _json_rows(out)
+            assert {r["run_id"]: r["state"] for r in listed}[manual()[0][0]] == "success"
             time.sleep(5)  # a transform the manual run wrongly started would be queued by now
             assert transforms_settled()
             assert len(runs("lantian_transform")) == len(transforms)
