@@ -22,6 +22,7 @@ from pipelines.dag_common import (
     RETRIES,
     announce_and_report,
     cron_schedule,
+    input_errors_fail_without_retry,
 )
 
 with DAG(
@@ -51,8 +52,9 @@ with DAG(
         end = context.get("data_interval_end")
         # a manual run without a logical date (no data interval) loads what has arrived by now
         arrived_before = None if context["params"].get("load_all") or end is None else end
-        return load_forms(
-            arrived_before, loaded_by=f"{run.dag_id}/{run.run_id}", raise_failed=False
-        )
+        with input_errors_fail_without_retry():  # a bad schema or profile: no retry can help
+            return load_forms(
+                arrived_before, loaded_by=f"{run.dag_id}/{run.run_id}", raise_failed=False
+            )
 
     announce_and_report(load_bureau_workbooks(), FORMS_RAW)

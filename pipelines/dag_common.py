@@ -77,14 +77,15 @@ def run_interval_and_name() -> tuple[dt.datetime, dt.datetime, str]:
 @contextmanager
 def input_errors_fail_without_retry() -> Iterator[None]:
     """What retrying cannot fix fails the task at once, with its message: a bad interval, a bad
-    configuration file (the profile, the registry)."""
+    configuration file (the profile, the registry, the bureau-form schemas and code lists)."""
+    from ingest.forms.schema import SchemaError
     from ingest.hj212.registry import RegistryError
     from ingest.reference.profile import ProfileError
     from pipelines.settings import IntervalError
 
     try:
         yield
-    except (IntervalError, ProfileError, RegistryError) as exc:
+    except (IntervalError, ProfileError, RegistryError, SchemaError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 
