@@ -36,7 +36,6 @@ def load_forms(
         )  # fmt: skip
     finally:
         engine.dispose()
-    print(summary.summary())
     return ledger.finish(
         summary,
         raise_failed,

@@ -42,11 +42,9 @@ def load_hj212_interval(
         )
     finally:
         engine.dispose()
-    print(summary.summary())
     return ledger.finish(
         summary,
         raise_failed,
-        interval_start=start.isoformat(),
-        interval_end=end.isoformat(),
+        (start, end),
         registry_batch=registry_batch,
     )

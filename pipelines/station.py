@@ -52,10 +52,4 @@ def load_station_interval(
         summary = ledger.run_all("stations", [partial(one, feed) for feed in feeds])
     finally:
         engine.dispose()
-    return ledger.finish(
-        summary,
-        raise_failed,
-        interval_start=start.isoformat(),
-        interval_end=end.isoformat(),
-        feeds=[f.folder for f in feeds],
-    )
+    return ledger.finish(summary, raise_failed, (start, end), feeds=[f.folder for f in feeds])

@@ -25,7 +25,6 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
@@ -99,21 +98,6 @@ def _process(cmd: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
                 os.killpg(proc.pid, sig)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=grace)
-
-
-@pytest.fixture
-def metadata_url(server_url: str) -> Iterator[str]:
-    """An empty PostgreSQL database for Airflow's metadata (and Celery's result backend)."""
-    name = f"lantian_airflow_celery_{os.getpid()}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
-        conn.exec_driver_sql(f'create database "{name}"')
-    parts = urlsplit(server_url)
-    yield urlunsplit(parts._replace(scheme="postgresql+psycopg2", path=f"/{name}"))
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
-    admin.dispose()
 
 
 @pytest.mark.slow

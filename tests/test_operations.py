@@ -9,14 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from ingest.core import warehouse
 from ingest.core.ledger import LoadFailed
 from ingest.station import parse as ns
 from pipelines import station as pipeline
 from pipelines.summary import summary
-from tests.test_county import DAY, _hour_file
+from tests.test_county import DAY, _hour_file, _rows
 
 
 def test_a_bad_national_file_does_not_stop_the_county_feed_and_a_fixed_one_clears(
@@ -41,16 +39,12 @@ def test_a_bad_national_file_does_not_stop_the_county_feed_and_a_fixed_one_clear
         start, end, loaded_by="test", inbox=inbox, raise_failed=False
     )
     assert partial["files_unchanged"] == 3 and len(partial["failures"]) == 1  # type: ignore[arg-type]
-    engine = warehouse.engine(url)
-    with engine.connect() as conn:
-        loaded = conn.execute(
-            sa.text(
-                "select source, count(*) from audit.load_batch where status = 'loaded'"
-                " group by source order by source"
-            )
-        ).all()
-    engine.dispose()
-    assert [tuple(r) for r in loaded] == [
+    loaded = _rows(
+        url,
+        "select source, count(*) from audit.load_batch where status = 'loaded'"
+        " group by source order by source",
+    )
+    assert loaded == [
         ("county_station_hourly", 2),
         ("national_station_hourly", 1),
     ]

@@ -66,21 +66,6 @@ def _file_name(hour_start: dt.datetime) -> str:
 
 
 @pytest.fixture
-def metadata_url(server_url: str) -> Iterator[str]:
-    """An empty PostgreSQL database for Airflow's metadata; dropped at the end."""
-    name = f"lantian_airflow_prod_{PID}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
-        conn.exec_driver_sql(f'create database "{name}"')
-    parts = urlsplit(server_url)
-    yield urlunsplit(parts._replace(scheme="postgresql+psycopg2", path=f"/{name}"))
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
-    admin.dispose()
-
-
-@pytest.fixture
 def etl_warehouse(
     make_database: Callable[[str], str], server_url: str
 ) -> Iterator[tuple[str, str]]:

@@ -154,13 +154,25 @@ def merge(label: str, summaries: Sequence[LoadSummary]) -> LoadSummary:
     return merged
 
 
-def finish(summary: LoadSummary, raise_failed: bool, **extra: object) -> dict[str, object]:
-    """What a pipeline step returns: the step's facts and the ledger's counts; with
+def finish(
+    summary: LoadSummary,
+    raise_failed: bool,
+    interval: tuple[dt.datetime, dt.datetime] | None = None,
+    **extra: object,
+) -> dict[str, object]:
+    """What a pipeline step returns (and prints): the step's facts and the ledger's counts; with
     ``raise_failed`` it raises :class:`LoadFailed` instead when a file failed (the CLI), without
     it the failures are in ``failures`` for the caller to act on after announcing what loaded
     (the DAGs)."""
+    print(summary.summary(), flush=True)  # the run's log line
     if raise_failed:
         summary.raise_if_failed()
+    if interval is not None:
+        extra = {
+            "interval_start": interval[0].isoformat(),
+            "interval_end": interval[1].isoformat(),
+            **extra,
+        }
     return {**extra, **summary.as_dict()}
 
 
