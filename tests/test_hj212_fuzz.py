@@ -17,7 +17,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 from ingest.hj212 import parse as hj212  # noqa: E402
 from ingest.hj212 import protocol  # noqa: E402
-from ingest.hj212.parse import frame, parse  # noqa: E402
+from ingest.hj212.parse import parse  # noqa: E402
+from ingest.hj212.protocol import frame  # noqa: E402
 
 MN = "141002310000000100000001"
 REAL = frame(
