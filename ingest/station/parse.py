@@ -195,7 +195,7 @@ def _first_problem(cells: dict[str, str]) -> tuple[str, str] | None:
 
     Concentrations and the published AQI are not checked here: a bad value (a sentinel such as
     -99 or 99999, a stuck analyser, a stray letter) is invalidated at the value level in staging
-    (``stg_cnemc__station_hour``, seed ``analyser_ranges``) and listed in
+    (``int_station_hour__current``, seed ``analyser_ranges``) and listed in
     ``quarantine.station_value_rejected``, so one bad value never stops the record's good ones.
     """
     for column in ("longitude", "latitude"):
