@@ -41,6 +41,8 @@ VOLATILE = re.compile(
     r"^(loaded|finished|started|run|generated|quarantined|received|first_received|last_received"
     r"|detected|snapshotted|validated|created|updated|built)_at$"
     r"|^(pipeline_run|run_id|invocation_id|dbt_invocation_id|report_path|loaded_by)$"
+    # when a version became current and stopped being current: the load times of its batches
+    r"|^current_(from|until)$"
 )
 
 
