@@ -113,3 +113,20 @@ def airflow_env(state: Path, **extra: str) -> dict[str, str]:
     )
     (state / "airflow").mkdir(parents=True, exist_ok=True)
     return env
+
+
+@pytest.fixture
+def metadata_url(server_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL database for Airflow's metadata (CeleryExecutor and LocalExecutor
+    refuse SQLite; Celery keeps its results there too), one per test module; dropped after."""
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    name = f"lantian_airflow_{module}_{os.getpid()}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
+        conn.exec_driver_sql(f'create database "{name}"')
+    parts = urlsplit(server_url)
+    yield urlunsplit(parts._replace(scheme="postgresql+psycopg2", path=f"/{name}"))
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
+    admin.dispose()

@@ -22,6 +22,7 @@ from expectations.run_report import write_run_report
 from ingest.core import warehouse
 from ingest.station import load
 from ingest.station import parse as ns
+from pipelines import transform as transform_steps
 from pipelines.dbt import run_dbt
 from pipelines.transform import freshness_step as check_freshness
 from tests.conftest import REAL, REPO
@@ -335,8 +336,8 @@ def test_a_critical_gate_failure_blocks_only_the_marts_it_guards(
         from pipelines.transform import UPSTREAM, build
 
         build(UPSTREAM)
-        gate = transform.gate_step(run)
-        transform.marts_build_step(list(gate["blocked"]))  # type: ignore[call-overload]
+        gate = transform_steps.gate_step(run)
+        transform_steps.marts_build_step(list(gate["blocked"]))  # type: ignore[call-overload]
         return gate
 
     def counts() -> tuple[int, int]:
@@ -348,7 +349,7 @@ def test_a_critical_gate_failure_blocks_only_the_marts_it_guards(
 
     first = transform("run-1")
     assert first["blocked"] == [] and first["critical_failures"] == []
-    assert "no critical data-quality failure" in transform.verdict_step("run-1")
+    assert "no critical data-quality failure" in transform_steps.verdict_step("run-1")
     assert counts() == (1, 2)  # one station hour; A's two SO2 hours
 
     # next: a new station hour, a good HJ 212 hour and one with a flag outside HJ 212 table 8
@@ -365,7 +366,7 @@ def test_a_critical_gate_failure_blocks_only_the_marts_it_guards(
     with pytest.raises(
         runner.DataQualityFailed, match=r"hj212_reading_staging.*stg_hj212__reading\+"
     ):
-        transform.verdict_step("run-2")
+        transform_steps.verdict_step("run-2")
     with engine.connect() as conn:
         recorded = conn.execute(
             sa.text(

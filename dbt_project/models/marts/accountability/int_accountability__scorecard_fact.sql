@@ -1,4 +1,6 @@
-{{ config(materialized='view', schema='intermediate') }}
+{{ config(materialized='table', schema='intermediate') }}
+-- A table, not a view: a view with parents in two layers was dropped by both parents' rebuilds at
+-- once (drop ... cascade), which deadlocked a parallel dbt build.
 -- In the marts folder, built in the marts step (it reads the accountability marts); its relation
 -- lives in schema intermediate: not a mart, not for BI.
 -- The facts behind the two scorecards (county_scorecard, department_scorecard): one row per
