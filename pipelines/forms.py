@@ -25,15 +25,16 @@ def load_forms(
     migrate(engine)
     registry = load_registry(profile_path())
     try:
-        summary = ledger.run_all(
-            "forms",
-            [
-                lambda: load_inbox(
-                    engine, inbox or inbox_dir(), registry, forms_report_dir(), loaded_by,
-                    arrived_before,
-                )
-            ],
-        )  # fmt: skip
+        summary = ledger.outcome(
+            lambda: load_inbox(
+                engine,
+                inbox or inbox_dir(),
+                registry,
+                forms_report_dir(),
+                loaded_by,
+                arrived_before,
+            )
+        )
     finally:
         engine.dispose()
     return ledger.finish(

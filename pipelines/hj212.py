@@ -32,13 +32,10 @@ def load_hj212_interval(
     try:
         migrate(engine)
         registry_batch = device_registry.load_registry(engine, registry or registry_path())
-        summary = ledger.run_all(
-            "HJ 212",
-            [
-                lambda: hj212_load.load_interval(
-                    engine, inbox or inbox_dir(), start, end, loaded_by, hj212.FlagScheme.from_env()
-                )
-            ],
+        summary = ledger.outcome(
+            lambda: hj212_load.load_interval(
+                engine, inbox or inbox_dir(), start, end, loaded_by, hj212.FlagScheme.from_env()
+            )
         )
     finally:
         engine.dispose()

@@ -73,23 +73,23 @@ def run_interval(
         raise IntervalError(
             "give both params interval_start and interval_end (ISO 8601), or neither"
         )
-    has_interval = data_interval_start is not None and data_interval_end is not None
+    own = None  # the run's own data interval, when it has a non-empty one
+    if data_interval_start and data_interval_end and data_interval_end > data_interval_start:
+        own = (data_interval_start, data_interval_end)
     if start_param and end_param:
         start, end = _moment("interval_start", start_param), _moment("interval_end", end_param)
-        if has_interval and data_interval_end > data_interval_start:  # type: ignore[operator]
-            if not (start <= data_interval_start and data_interval_end <= end):  # type: ignore[operator]
-                raise IntervalError(
-                    f"the run's logical date stands for {data_interval_start.isoformat()} .."  # type: ignore[union-attr]
-                    f" {data_interval_end.isoformat()}, outside the params' interval"  # type: ignore[union-attr]
-                    f" {start.isoformat()} .. {end.isoformat()}: a backfill would then skip that"
-                    " hour as already run. Trigger without a logical date (-l), or name an"
-                    " interval that contains it"
-                )
-    elif has_interval and data_interval_end > data_interval_start:  # type: ignore[operator]
-        start, end = data_interval_start, data_interval_end  # type: ignore[assignment]
+        if own and not (start <= own[0] and own[1] <= end):
+            raise IntervalError(
+                f"the run's logical date stands for {own[0].isoformat()} .. {own[1].isoformat()},"
+                f" outside the params' interval {start.isoformat()} .. {end.isoformat()}: a"
+                " backfill would then skip that hour as already run. Trigger without a logical"
+                " date (-l), or name an interval that contains it"
+            )
+    elif own:
+        start, end = own
     else:
-        hour = (now or dt.datetime.now(dt.UTC)).astimezone(BEIJING)
-        end = hour.replace(minute=0, second=0, microsecond=0)
+        end = (now or dt.datetime.now(dt.UTC)).astimezone(BEIJING)
+        end = end.replace(minute=0, second=0, microsecond=0)
         start = end - dt.timedelta(hours=1)
     if end <= start:
         raise IntervalError(f"empty interval {start.isoformat()} .. {end.isoformat()}")

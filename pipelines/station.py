@@ -38,18 +38,11 @@ def load_station_interval(
     migrate(engine)
     root = inbox or inbox_dir()
     feeds = [f for f in load.FEEDS if f is load.NATIONAL or (root / f.folder).is_dir()]
-
-    def one(feed: load.Feed) -> ledger.LoadSummary:
-        try:
-            result = load.load_interval(engine, root, start, end, loaded_by, feed)
-        except ledger.LoadFailed as exc:
-            print(exc.summary.summary() if exc.summary else exc)
-            raise
-        print(result.summary())
-        return result
-
     try:
-        summary = ledger.run_all("stations", [partial(one, feed) for feed in feeds])
+        summary = ledger.run_all(
+            "stations",
+            [partial(load.load_interval, engine, root, start, end, loaded_by, f) for f in feeds],
+        )
     finally:
         engine.dispose()
     return ledger.finish(summary, raise_failed, (start, end), feeds=[f.folder for f in feeds])

@@ -12,7 +12,7 @@ from pipelines.dbt import manifest
 
 def mart_tables() -> list[str]:
     """``marts.<name>`` of every table the dbt project materialises in the marts schema (views,
-    such as the row-level lineage, are costly to count and left out), in dbt's own order."""
+    such as the row-level lineage, are costly to count and left out), sorted by name."""
     nodes = manifest().get("nodes", {}).values()
     return sorted(
         f"{n['schema']}.{n['name']}"

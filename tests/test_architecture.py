@@ -111,8 +111,8 @@ def test_the_import_graph_has_no_cycle() -> None:
             # package's name, not an arrow back to it
             if module.startswith(target + ".") or target.startswith(module + "."):
                 continue
-            if state.get(target) == 1:
-                cycles.append([*trail[trail.index(target) :], target] if target in trail else [])
+            if state.get(target) == 1:  # on the current path: a cycle back to it
+                cycles.append([*trail[trail.index(target) :], target])
             elif target not in state:
                 visit(target, [*trail, target])
         state[module] = 2

@@ -54,3 +54,14 @@ def test_a_bad_national_file_does_not_stop_the_county_feed_and_a_fixed_one_clear
     fixed = pipeline.load_station_interval(start, end, loaded_by="test", inbox=inbox)
     assert fixed["batches_loaded"] == 1 and fixed["failures"] == []
     assert "batches: 4 loaded, 0 files failed" in summary(url)
+
+
+def test_a_failed_dbt_build_is_the_verdict_not_the_suites_after_it() -> None:
+    """Issue 14, finding 1: when a build of the run failed, the verdict names it (the suites
+    after it judged marts that were not rebuilt) and says where its error is."""
+    from pipelines.transform import StepFailed, verdict_step
+
+    with pytest.raises(
+        StepFailed, match=r"dbt build failed in dbt_build_upstream .*dq\.dbt_result"
+    ):
+        verdict_step("no-such-run", failed_builds=["dbt_build_upstream"])

@@ -176,18 +176,21 @@ def finish(
     return {**extra, **summary.as_dict()}
 
 
+def outcome(load: Callable[[], LoadSummary]) -> LoadSummary:
+    """A load's summary whether or not a file failed (its failed files included): what a DAG
+    announces and reports after the rest of the run has loaded."""
+    try:
+        return load()
+    except LoadFailed as exc:
+        if exc.summary is None:
+            raise
+        return exc.summary
+
+
 def run_all(label: str, loads: Sequence[Callable[[], LoadSummary]]) -> LoadSummary:
     """Run several loads of one step, each whatever the others did (a failed feed does not stop
     the next), and merge their summaries (the failed files included)."""
-    summaries = []
-    for one in loads:
-        try:
-            summaries.append(one())
-        except LoadFailed as exc:
-            if exc.summary is None:
-                raise
-            summaries.append(exc.summary)
-    return merge(label, summaries)
+    return merge(label, [outcome(load) for load in loads])
 
 
 def relative_name(inbox: Path, path: Path) -> str:
@@ -319,12 +322,13 @@ def snapshot_batch(
     A content loaded before under an earlier batch gets that batch again when
     ``reuse_earlier_version`` (its rows keep their lineage), else a new loaded batch.
     """
+    digest = hashlib.sha256(data).hexdigest()
     same = conn.execute(
         sa.text(
             "select max(batch_id) from audit.load_batch where source = :s"
             " and status = 'loaded' and file_sha256 = :h"
         ),
-        {"s": source, "h": hashlib.sha256(data).hexdigest()},
+        {"s": source, "h": digest},
     ).scalar()
     if same is not None and same == current_batch:
         return None
@@ -335,12 +339,13 @@ def snapshot_batch(
             sa.text(
                 "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
                 " records_in, records_loaded, status, loaded_by, finished_at)"
-                " values (:s, :f, :h, :b, :n, :n, 'loaded', :by, now()) returning batch_id"
+                " values (:s, :f, :h, :b, :n, :n, 'loaded', :by, clock_timestamp())"
+                " returning batch_id"
             ),
             {
                 "s": source,
                 "f": path.name,
-                "h": hashlib.sha256(data).hexdigest(),
+                "h": digest,
                 "b": len(data),
                 "n": records,
                 "by": loaded_by,
