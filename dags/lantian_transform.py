@@ -2,7 +2,9 @@
 
 Triggered by the ingest DAGs' Assets (announced only when a load landed a batch; several feeds'
 events coalesce into one run), and by ``PENDING``, which a run's last task announces when loads
-committed after its build started, so no load waits for an unrelated event. Order: dbt build
+committed after its build started, so no load waits for an unrelated event. An asset-triggered
+run whose batches a finished transform already saw (backfill's concurrent loads, an event that
+arrived after a run took its data) stops at ``anything_new``: one build per batch. Order: dbt build
 of seeds, staging and intermediate models -> every GX ``gate`` suite (expectations/suites/*.json with "stage": "gate"; a critical failure
 keeps the marts the suite guards at their last good version) -> dbt build of the marts without
 the blocked ones -> every GX ``marts`` suite, source freshness, the run's report and the rolling
@@ -39,12 +41,29 @@ with DAG(
     tags=["lantian", "transform", "dq"],
 ):
 
+    @task.short_circuit
+    def anything_new() -> bool:
+        """An asset-triggered run builds only when a batch loaded that no finished transform saw
+        (an event whose data an earlier run already took starts no second build); a manual run
+        always builds."""
+        from pipelines.transform import unseen_loads
+
+        run = get_current_context()["dag_run"]
+        if run.run_type != "asset_triggered":
+            return True
+        unseen = unseen_loads()
+        if unseen is None:
+            print("no transform has finished yet: building")
+            return True
+        print(f"batches no finished transform saw: {unseen or 'none (nothing to build)'}")
+        return bool(unseen)
+
     @task
     def dbt_build_upstream() -> dict[str, object]:
-        from pipelines.transform import UPSTREAM, build, warehouse_clock
+        from pipelines.transform import UPSTREAM, build, warehouse_snapshot
 
-        seen_until = warehouse_clock()  # every load committed before this is in the build
-        return {**build(UPSTREAM), "seen_until": seen_until}
+        seen = warehouse_snapshot()  # the batches this snapshot shows are in the build
+        return {**build(UPSTREAM), "seen_snapshot": seen}
 
     @task
     def gate() -> dict[str, object]:
@@ -53,10 +72,16 @@ with DAG(
         return gate_step(_pipeline_run())
 
     @task(outlets=[MARTS])
-    def dbt_build_marts(gate_result: dict[str, object]) -> dict[str, object]:
+    def dbt_build_marts(
+        gate_result: dict[str, object], upstream_result: dict[str, object]
+    ) -> dict[str, object]:
         from pipelines.transform import marts_build_step
 
-        return marts_build_step(list(gate_result.get("blocked") or []))  # type: ignore[arg-type]
+        return marts_build_step(
+            list(gate_result.get("blocked") or []),  # type: ignore[call-overload]
+            _pipeline_run(),
+            str(upstream_result["seen_snapshot"]),
+        )
 
     @task(trigger_rule="all_done")
     def validate_marts() -> dict[str, object]:
@@ -86,13 +111,13 @@ with DAG(
         been consumed by this run, or by none): announce them, so the next run takes them."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from pipelines.transform import loaded_since
+        from pipelines.transform import loaded_outside
 
         ti = get_current_context()["ti"]
         upstream = ti.xcom_pull(task_ids="dbt_build_upstream") or {}
-        if not upstream.get("seen_until"):
+        if not upstream.get("seen_snapshot"):
             raise AirflowSkipException("the upstream build failed: the next load's event retries")
-        newer = loaded_since(str(upstream["seen_until"]))
+        newer = loaded_outside(str(upstream["seen_snapshot"]))
         if not newer:
             raise AirflowSkipException("nothing loaded since this run's build started")
         return {"batches_loaded_since": newer}
@@ -104,9 +129,10 @@ with DAG(
         raise RuntimeError("a transform step failed: see the failed task's log (dbt or GX)")
 
     upstream = dbt_build_upstream()
+    anything_new() >> upstream
     gated = gate()
     upstream >> gated
-    built = dbt_build_marts(gated)
+    built = dbt_build_marts(gated, upstream)
     checked = validate_marts()
     built >> checked
     reports = dq_reports()

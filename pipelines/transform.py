@@ -53,19 +53,15 @@ def build(selection: list[str] | None = None) -> dict[str, object]:
     return {"dbt_invocation_id": outcome.invocation_id, "dbt_nodes": outcome.results}
 
 
-def warehouse_clock() -> str:
-    """The warehouse's clock (ISO), read before a build: loads committed before it are in it."""
-    engine = warehouse.engine()
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text("select clock_timestamp()")).scalar_one().isoformat()
-    finally:
-        engine.dispose()
+def warehouse_snapshot() -> str:
+    """The warehouse's snapshot (``pg_current_snapshot()``), read before a build: the batches
+    whose loading transaction it shows are in the build; the others are not (migration 0015)."""
+    return str(_scalar("select cast(pg_current_snapshot() as text)"))
 
 
-def loaded_since(moment: str) -> list[int]:
-    """The batches that finished loading after ``moment`` (the warehouse's clock): data a build
-    that started then has not seen."""
+def loaded_outside(snapshot: str) -> list[int]:
+    """The loaded batches ``snapshot`` does not show: data a build that started from it has not
+    seen (exact: by the committing transaction, not by a clock)."""
     engine = warehouse.engine()
     try:
         with engine.connect() as conn:
@@ -73,11 +69,50 @@ def loaded_since(moment: str) -> list[int]:
                 conn.execute(
                     sa.text(
                         "select batch_id from audit.load_batch where status = 'loaded'"
-                        " and finished_at > cast(:m as timestamptz) order by batch_id"
+                        " and loaded_xid is not null and not pg_visible_in_snapshot("
+                        "loaded_xid, cast(:s as pg_snapshot)) order by batch_id"
                     ),
-                    {"m": moment},
+                    {"s": snapshot},
                 ).scalars()
             )
+    finally:
+        engine.dispose()
+
+
+def unseen_loads() -> list[int] | None:
+    """The loaded batches no finished transform has seen; ``None`` when no transform has
+    finished yet (so there is no build to compare with: build)."""
+    engine = warehouse.engine()
+    migrate(engine)
+    engine.dispose()
+    last = _scalar(
+        "select seen_snapshot from dq.transform_run order by built_at desc, pipeline_run limit 1"
+    )
+    return None if last is None else loaded_outside(str(last))
+
+
+def record_built(pipeline_run: str, snapshot: str) -> None:
+    """Record that ``pipeline_run``'s marts build finished on the data ``snapshot`` showed."""
+    engine = warehouse.engine()
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "insert into dq.transform_run (pipeline_run, seen_snapshot) values (:r, :s)"
+                    " on conflict (pipeline_run) do update set seen_snapshot = excluded"
+                    ".seen_snapshot, built_at = clock_timestamp()"
+                ),
+                {"r": pipeline_run, "s": snapshot},
+            )
+    finally:
+        engine.dispose()
+
+
+def _scalar(sql: str) -> object:
+    engine = warehouse.engine()
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql)).scalar()
     finally:
         engine.dispose()
 
@@ -87,8 +122,12 @@ def gate_step(pipeline_run: str) -> dict[str, object]:
     return run_stage(warehouse.warehouse_url(), "gate", pipeline_run).as_dict()
 
 
-def marts_build_step(blocked: list[str]) -> dict[str, object]:
-    """dbt build of the marts, without the models a failed gate keeps at their last good version.
+def marts_build_step(
+    blocked: list[str], pipeline_run: str | None = None, snapshot: str | None = None
+) -> dict[str, object]:
+    """dbt build of the marts, without the models a failed gate keeps at their last good version;
+    once built, the run is recorded with the ``snapshot`` its upstream build started from (what
+    :func:`unseen_loads` compares the next asset-triggered run with).
 
     A held-back model that was never built has no last good version: the step says so plainly
     (the marts suites then skip its table with that reason)."""
@@ -101,6 +140,8 @@ def marts_build_step(blocked: list[str]) -> dict[str, object]:
             + ": the gate held back their first build, so they stay absent until it passes"
         )
     result = build([*MARTS, *exclusions(blocked)])
+    if pipeline_run and snapshot:
+        record_built(pipeline_run, snapshot)
     return {**result, "excluded": blocked, "held_back": held, "never_built": absent}
 
 

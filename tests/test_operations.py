@@ -9,10 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from ingest.core import ledger
 from ingest.core.ledger import LoadFailed
 from ingest.station import parse as ns
 from pipelines import station as pipeline
+from pipelines import transform
 from pipelines.summary import summary
 from tests.test_county import DAY, _hour_file, _rows
 
@@ -65,3 +68,84 @@ def test_a_failed_dbt_build_is_the_verdict_not_the_suites_after_it() -> None:
         StepFailed, match=r"dbt build failed in dbt_build_upstream .*dq\.dbt_result"
     ):
         verdict_step("no-such-run", failed_builds=["dbt_build_upstream"])
+
+
+def test_a_transform_builds_only_batches_no_finished_transform_saw(
+    make_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, finding 4 and backfill's concurrent loads: what a build saw is the warehouse
+    snapshot it started from, so an event whose batch an earlier build took starts no second
+    build, and a batch whose transaction was still open when the build started is not taken as
+    seen (it commits after: the next run builds it)."""
+    url = make_database("seen")
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    inbox = tmp_path / "inbox"
+    start = dt.datetime.combine(DAY, dt.time(), ns.LOCAL_TZ)
+    for h in (1, 2):
+        _hour_file(inbox / "national_station", start + dt.timedelta(hours=h), ("N1",))
+
+    def load_hour(h: int) -> None:
+        hour = start + dt.timedelta(hours=h - 1)
+        pipeline.load_station_interval(hour, hour + dt.timedelta(hours=1), inbox=inbox)
+
+    def last_batch() -> int:
+        return _rows(url, "select max(batch_id) from audit.load_batch where status = 'loaded'")[0][
+            0
+        ]
+
+    load_hour(1)
+    assert transform.unseen_loads() is None  # no transform finished: the first one builds
+    first = transform.warehouse_snapshot()
+    transform.record_built("run-1", first)
+    assert transform.unseen_loads() == []  # a second event for hour 1's batch builds nothing
+
+    load_hour(2)
+    assert transform.unseen_loads() == [last_batch()]
+    assert transform.loaded_outside(first) == [last_batch()]
+
+    # a batch commits while a build reads its snapshot: that build has not seen it
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://"))
+    extra = inbox / "late.csv"
+    extra.write_text("a late file\n", encoding="utf-8")
+    batch = ledger.open_batch(engine, "test_feed", inbox, extra, "test")
+    assert isinstance(batch, ledger.Batch)
+    with engine.begin() as conn:
+        batch.close_loaded(conn, records_in=0, loaded=0)
+        during = transform.warehouse_snapshot()  # another session, the batch not yet committed
+    engine.dispose()
+    transform.record_built("run-2", during)
+    assert transform.unseen_loads() == [batch.batch_id]  # so the next run builds it
+    transform.record_built("run-3", transform.warehouse_snapshot())
+    assert transform.unseen_loads() == []
+
+
+def test_a_load_the_warehouse_interrupts_raises_for_a_retry_not_a_bad_file(
+    make_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, retries: a lock timeout inside a load (as a server restart or a dropped
+    connection) is the warehouse's fault, not the file's: the load raises WarehouseInterrupted
+    naming the file (the task retries), records the batch as interrupted, keeps nothing of it,
+    and the next attempt loads the file as a new batch."""
+    url = make_database("interrupted")
+    monkeypatch.setenv("WAREHOUSE_URL", f"{url}?options=-c%20lock_timeout%3D500")
+    inbox = tmp_path / "inbox"
+    start = dt.datetime.combine(DAY, dt.time(), ns.LOCAL_TZ)
+    _hour_file(inbox / "national_station", start + dt.timedelta(hours=1), ("N1", "N2"))
+    end = start + dt.timedelta(hours=1)
+    holder = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://"))
+    with holder.connect() as conn:
+        conn.execute(sa.text("lock table raw.station_hour_publication in access exclusive mode"))
+        with pytest.raises(ledger.WarehouseInterrupted, match=r"national_station/.*T01\.csv"):
+            pipeline.load_station_interval(start, end, loaded_by="test", inbox=inbox)
+        conn.rollback()
+    holder.dispose()
+    assert _rows(url, "select count(*) from raw.station_hour_publication") == [(0,)]
+    interrupted = _rows(url, "select status, message from audit.load_batch order by batch_id")
+    assert [s for s, _ in interrupted] == ["failed"] and interrupted[0][1].startswith(
+        "interrupted: "
+    )
+
+    retried = pipeline.load_station_interval(start, end, loaded_by="test", inbox=inbox)
+    assert retried["batches_loaded"] == 1 and retried["failures"] == []
+    assert _rows(url, "select count(*) from raw.station_hour_publication") == [(2,)]
+    assert "0 files failed" in summary(url)

@@ -13,8 +13,15 @@ exactly its file (the next hour's file, already in the inbox, stays unloaded); t
 follows the loads (the Assets) and the marts show the hours; a late revision of the middle hour
 is loaded when that hour is re-run (``airflow tasks clear``) and the mart shows its value; and
 ``airflow dags trigger lantian_station_ingest`` as the README writes it succeeds (nothing new:
-it loads nothing, and no transform follows). Every wait is bounded; the processes are stopped
-and the databases and the login dropped at the end, even on failure.
+it loads nothing, and no transform follows). Each finished transform built batches the one
+before it had not seen (one build per batch). Then the warehouse restarts twice: while a load's
+COPY waits inside its transaction, and while the transform's dbt build does (a lock the test
+holds keeps each there; the server's fast shutdown ends it): each task is up for retry, retries
+and succeeds, the interrupted batch is recorded as interrupted, and the marts and lineage equal
+those of a copy of the warehouse that loaded and transformed the same hour undisturbed. The
+warehouse runs on a server of its own (the one the test restarts); Airflow's metadata database
+on the session's. Every wait is bounded; the processes are stopped and the databases and the
+servers cleaned up at the end, even on failure.
 """
 
 from __future__ import annotations
@@ -36,10 +43,15 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from ingest.core import warehouse
+from ingest.core.migrate import migrate
 from ingest.station import parse as ns
+from pipelines import station as station_step
+from pipelines import transform as transform_steps
 from tests.conftest import REPO, airflow_env
 from tests.test_celery import _free_port, _process, _wait
 from tests.test_county import PROFILE, _hour_file
+from tools.mart_fingerprint import VOLATILE
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 PID = os.getpid()
@@ -53,6 +65,7 @@ DAGS = (
     "lantian_transform",
 )
 TERMINAL = ("success", "failed")
+LEDGER_MART = ("marts", "load_batch_reconciliation")
 
 
 def _as_user(url: str, user: str) -> str:
@@ -66,31 +79,30 @@ def _file_name(hour_start: dt.datetime) -> str:
 
 
 @pytest.fixture
-def etl_warehouse(
-    make_database: Callable[[str], str], server_url: str
-) -> Iterator[tuple[str, str]]:
-    """(admin URL, ETL URL) of a warehouse migrated by the admin, with compose's ETL login."""
-    admin_url = make_database("prod")
+def etl_warehouse(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+    """(admin URL, ETL URL, state folder) of a warehouse migrated by the admin, with compose's
+    ETL login, on a PostgreSQL server of its own (the test restarts it; Airflow's metadata
+    database stays on the session's server, as compose keeps them apart)."""
+    state = tmp_path / "warehouse-server"
+    server = warehouse.ensure_embedded(state)
+    admin_url = server.rsplit("/", 1)[0] + "/prod"
+    cluster = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     user = f"lantian_etl_t{PID}"
-    cluster = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with cluster.connect() as conn:
-        conn.exec_driver_sql(f'drop role if exists "{user}"')
-        conn.exec_driver_sql(
-            f'create role "{user}" login in role lantian_loader, lantian_transformer'
-        )
     try:
-        yield admin_url, _as_user(admin_url, user)
-    finally:
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                f"select pg_terminate_backend(pid) from pg_stat_activity where usename = '{user}'"
-            )
-            conn.exec_driver_sql(f'drop owned by "{user}"')
+        with cluster.connect() as conn:
+            conn.exec_driver_sql('create database "prod"')
+        admin = warehouse.engine(admin_url)
+        migrate(admin)
         admin.dispose()
         with cluster.connect() as conn:
-            conn.exec_driver_sql(f'drop role if exists "{user}"')
+            conn.exec_driver_sql(
+                f'create role "{user}" login in role lantian_loader, lantian_transformer'
+            )
         cluster.dispose()
+        yield admin_url, _as_user(admin_url, user), state
+    finally:
+        cluster.dispose()
+        warehouse.stop_embedded(state)
 
 
 def _cli(env: dict[str, str], *args: str, timeout: int = 180) -> str:
@@ -109,6 +121,36 @@ def _json_rows(out: str) -> list[dict]:
     return json.loads(out[start : out.rindex("}]") + 2])
 
 
+def _contents(eng: sa.Engine) -> dict[str, list[str]]:
+    """Every row of the marts and the lineage, as sorted md5s over the columns that say what a
+    row means (not when or by which run or batch it was produced)."""
+    out: dict[str, list[str]] = {}
+    for schema, name in _rows(
+        eng,
+        "select table_schema, table_name from information_schema.tables"
+        " where table_schema in ('marts', 'lineage') order by 1, 2",
+    ):
+        columns = [
+            c
+            for (c,) in _rows(
+                eng,
+                "select column_name from information_schema.columns where table_schema = :s"
+                " and table_name = :n order by column_name",
+                s=schema,
+                n=name,
+            )
+            if not VOLATILE.match(c) and "batch" not in c
+        ]
+        text = " || '|' || ".join(f"coalesce(\"{c}\"::text, '~')" for c in columns) or "''"
+        # the ledger's mart lists every batch: the interrupted one is the restart's honest trace
+        where = " where status <> 'failed'" if (schema, name) == LEDGER_MART else ""
+        out[f"{schema}.{name}"] = [
+            r[0]
+            for r in _rows(eng, f'select md5({text}) from "{schema}"."{name}"{where} order by 1')
+        ]
+    return out
+
+
 def _rows(eng: sa.Engine, sql: str, **params: object) -> list[tuple]:
     with eng.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql), params).all()]
@@ -116,9 +158,12 @@ def _rows(eng: sa.Engine, sql: str, **params: object) -> list[tuple]:
 
 @pytest.mark.slow
 def test_production_topology_runs_the_hours(
-    etl_warehouse: tuple[str, str], metadata_url: str, tmp_path: Path
+    etl_warehouse: tuple[str, str, Path],
+    metadata_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    admin_url, etl_url = etl_warehouse
+    admin_url, etl_url, server_state = etl_warehouse
     inbox = tmp_path / "inbox"
     for hour in [*HOURS, HOURS[-1] + dt.timedelta(hours=1)]:  # the last: not in the backfill
         _hour_file(inbox / "national_station", hour + dt.timedelta(hours=1), ("N1", "N2"))
@@ -161,7 +206,7 @@ def test_production_topology_runs_the_hours(
     assert migrate.returncode == 0, migrate.stderr[-3000:]
 
     meta = sa.create_engine(metadata_url)
-    wh = sa.create_engine(admin_url.replace("postgresql://", "postgresql+psycopg2://"))
+    wh = warehouse.engine(admin_url)  # pre-ping: the test restarts the server
     logs = {name: tmp_path / f"{name}.log" for name in ("api", "scheduler", "dagproc", "triggerer")}
 
     def runs(dag_id: str) -> list[tuple]:
@@ -201,6 +246,72 @@ def test_production_topology_runs_the_hours(
             "select source_file, interval_start, interval_end, loaded_by from audit.load_batch"
             " where status = 'loaded' and source = 'national_station_hourly' order by batch_id",
         )
+
+    def hold_lock() -> sa.Connection:
+        """An open transaction holding the raw station table: a load's COPY and a dbt build
+        wait for it, inside their transactions."""
+        conn = wh.connect()
+        conn.execute(sa.text("lock table raw.station_hour_publication in access exclusive mode"))
+        return conn
+
+    def waiting_on_lock() -> int:
+        return _rows(
+            wh,
+            "select count(*) from pg_stat_activity where usename = :u and wait_event_type = 'Lock'",
+            u=etl_url.split("//", 1)[1].split("@", 1)[0],
+        )[0][0]
+
+    def task_state(dag_id: str, run_id: str, task_id: str) -> str | None:
+        found = _rows(
+            meta,
+            "select state from task_instance where dag_id = :d and run_id = :r and task_id = :t",
+            d=dag_id, r=run_id, t=task_id,
+        )  # fmt: skip
+        return found[0][0] if found else None
+
+    def transform_waiting() -> str:
+        """The transform run whose upstream dbt build waits on the lock, or ''."""
+        active = [r[0] for r in runs("lantian_transform") if r[1] not in TERMINAL]
+        for run_id in active:
+            if task_state("lantian_transform", run_id, "dbt_build_upstream") == "running":
+                if waiting_on_lock() > 0:
+                    return run_id
+        return ""
+
+    def restart_warehouse(holder: sa.Connection, failed_over: Callable[[], bool]) -> None:
+        """Stop the warehouse server (a fast shutdown ends every session, the waiting one's
+        transaction too), wait until the task is up for retry, start it again."""
+        port = urlsplit(admin_url).port
+        assert warehouse.stop_embedded(server_state)  # the holder's session ends with it
+        holder.invalidate()
+        until("the interrupted task is up for retry", failed_over, 180)
+        assert urlsplit(warehouse.ensure_embedded(server_state)).port == port  # same URL
+
+    def one_build_per_batch() -> None:
+        """Each finished transform's build saw a loaded batch the one before it had not (no
+        build for nothing), and the last one saw every loaded batch (none waits)."""
+        built = _rows(
+            wh, "select pipeline_run, seen_snapshot from dq.transform_run order by built_at"
+        )
+        assert built, "no transform recorded a build"
+        previous = None
+        for run, snapshot in built:
+            new = _rows(
+                wh,
+                "select count(*) from audit.load_batch where status = 'loaded'"
+                " and pg_visible_in_snapshot(loaded_xid, cast(:s as pg_snapshot)) and (cast(:p"
+                " as text) is null or not pg_visible_in_snapshot(loaded_xid, cast(:p as pg_snapshot)))",
+                s=snapshot, p=previous,
+            )[0][0]  # fmt: skip
+            assert new, f"{run} built again what the transform before it had built"
+            previous = snapshot
+        unseen = _rows(
+            wh,
+            "select batch_id from audit.load_batch where status = 'loaded'"
+            " and not pg_visible_in_snapshot(loaded_xid, cast(:s as pg_snapshot))",
+            s=previous,
+        )
+        assert not unseen, f"loaded batches no transform built: {unseen}"
 
     api_cmd = [AIRFLOW, "api-server", "--host", "127.0.0.1", "--port", str(api_port), "-w", "1"]
     procs: dict[str, subprocess.Popen] = {}
@@ -277,6 +388,7 @@ def test_production_topology_runs_the_hours(
             assert 1 <= len(transforms) <= len(HOURS), transforms  # events coalesce, none extra
             assert [r[1] for r in transforms] == ["success"] * len(transforms), transforms
             assert {r[2] for r in transforms} == {"asset_triggered"}
+            one_build_per_batch()
             # the other ingest DAGs' scheduled runs loaded nothing (no files): they announced
             # nothing, so no transform ran for them
             mart_hours = _rows(
@@ -322,6 +434,7 @@ def test_production_topology_runs_the_hours(
                 " = 'N1' order by observed_at",
             )
             assert [float(v) for _, v in pm] == [40, 90, 40], pm
+            one_build_per_batch()
 
             # 3. the README's manual trigger: nothing new, so it loads nothing, announces nothing
             _cli(env, "dags", "trigger", "lantian_station_ingest")
@@ -339,6 +452,87 @@ def test_production_topology_runs_the_hours(
             time.sleep(5)  # a transform the manual run wrongly started would be queued by now
             assert transforms_settled()
             assert len(runs("lantian_transform")) == len(transforms)
+
+            # 4. the warehouse restarts in the middle of a load, then of a transform: both
+            # runs retry and end where an undisturbed run ends (the reference: a copy of the
+            # warehouse as it is now, that loads and transforms the same hour undisturbed)
+            wh.dispose()
+            with sa.create_engine(
+                admin_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
+            ).connect() as conn:
+                conn.exec_driver_sql('create database "reference" template "prod"')
+            last = HOURS[-1] + dt.timedelta(hours=1)  # its file has been in the inbox all along
+            conf = {
+                "interval_start": last.isoformat(),
+                "interval_end": (last + dt.timedelta(hours=1)).isoformat(),
+            }
+            transforms_before = len(runs("lantian_transform"))
+            holder = hold_lock()
+            _cli(env, "dags", "trigger", "lantian_station_ingest", "-c", json.dumps(conf))
+            load_run = [r for r in runs("lantian_station_ingest") if r[2] == "manual"][-1][0]
+            until("the load waits inside its transaction", lambda: waiting_on_lock() > 0, 240)
+            assert task_state("lantian_station_ingest", load_run, "load_station_files") == "running"
+            restart_warehouse(
+                holder, lambda: task_state("lantian_station_ingest", load_run,
+                                           "load_station_files") == "up_for_retry",
+            )  # fmt: skip
+            until(
+                "the load's retry succeeded",
+                lambda: task_state("lantian_station_ingest", load_run, "load_station_files")
+                in ("success", "failed"),
+                300,
+            )  # fmt: skip
+            holder = hold_lock()  # the transform the load starts waits for it inside dbt
+            assert task_state("lantian_station_ingest", load_run, "load_station_files") == "success"
+            until(
+                "the transform waits inside its dbt build",
+                lambda: bool(transform_waiting()),
+                300,
+            )
+            transform_run = transform_waiting()
+            restart_warehouse(
+                holder, lambda: task_state("lantian_transform", transform_run,
+                                           "dbt_build_upstream") == "up_for_retry",
+            )  # fmt: skip
+            until(
+                "the transform after the restart",
+                lambda: len(runs("lantian_transform")) > transforms_before and transforms_settled(),
+                600,
+            )  # fmt: skip
+            assert dict((r[0], r[1]) for r in runs("lantian_transform"))[transform_run] == "success"
+            assert dict((r[0], r[1]) for r in runs("lantian_station_ingest"))[load_run] == "success"
+            tries = _rows(
+                meta,
+                "select task_id, try_number from task_instance where dag_id = 'lantian_transform'"
+                " and run_id = :r and task_id = 'dbt_build_upstream'",
+                r=transform_run,
+            )
+            assert tries[0][1] >= 2, tries  # it was retried, not run once
+            ledger_rows = _rows(
+                wh,
+                "select status, message from audit.load_batch where source_file = :f order by"
+                " batch_id",
+                f=f"national_station/{_file_name(last)}",
+            )
+            assert [r[0] for r in ledger_rows] == ["failed", "loaded"], ledger_rows
+            assert ledger_rows[0][1].startswith("interrupted:"), ledger_rows
+            assert not _rows(wh, "select batch_id from audit.load_batch where status = 'running'")
+            one_build_per_batch()
+
+            # the reference: the same hour, loaded and transformed undisturbed
+            reference_url = admin_url.rsplit("/", 1)[0] + "/reference"
+            for name, value in {**env, "WAREHOUSE_URL": reference_url}.items():
+                if name.startswith(("LANTIAN_", "WAREHOUSE_")):
+                    monkeypatch.setenv(name, value)
+            station_step.load_station_interval(last, last + dt.timedelta(hours=1), loaded_by="ref")
+            transform_steps.build(transform_steps.UPSTREAM)
+            gate = transform_steps.gate_step("reference")
+            transform_steps.marts_build_step(list(gate["blocked"]))  # type: ignore[call-overload]
+            reference = warehouse.engine(reference_url)
+            try:
+                assert _contents(wh) == _contents(reference)
+            finally:
+                reference.dispose()
     finally:
         meta.dispose()
         wh.dispose()

@@ -9,7 +9,11 @@ profile, the device registry) records each file it reads as one ``audit.load_bat
 2. The loader COPYs its rows (:func:`copy_csv`, :func:`copy_text`) and its rejects
    (:func:`quarantine`) and closes the batch :meth:`Batch.close_loaded` with its counts, all in
    one transaction: records_in = loaded + quarantined + duplicates.
-3. Or :meth:`Batch.close_failed` records why the file could not be loaded, and the run goes on.
+3. Or :meth:`Batch.fail` records why the file could not be loaded, and the run goes on; when
+   the warehouse interrupted the load (:data:`TRANSIENT`: the connection dropped, a lock or
+   statement timed out) it raises :class:`WarehouseInterrupted` instead: not the file's fault,
+   so the step fails and its retry loads the file again. A batch a crash left ``running`` is
+   closed as interrupted when its file is next opened.
 
 Configuration files that replace a whole set (the city profile, the device registry) are
 snapshots: :func:`snapshot_batch`. Each file's outcome is one :class:`BatchResult`; a run's is a
@@ -27,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg2
 import sqlalchemy as sa
 
 REJECT_COLUMNS = (
@@ -40,6 +45,22 @@ REJECT_COLUMNS = (
     "reason",
     "raw_record",
 )
+
+
+# What the warehouse, not the file, causes: the connection dropped (a server restart, a network
+# cut), a lock or statement timeout (psycopg2 reports these as OperationalError). A retry can
+# succeed, so a loader raises rather than record the file as bad (Batch.fail).
+TRANSIENT: tuple[type[BaseException], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
+
+
+class WarehouseInterrupted(RuntimeError):
+    """The warehouse interrupted a load (:data:`TRANSIENT`); the message names the file. The
+    step fails so that Airflow retries it; nothing of the file was kept."""
 
 
 class LoadFailed(RuntimeError):
@@ -229,7 +250,8 @@ class Batch:
             sa.text(
                 "update audit.load_batch set status = 'loaded', records_in = :n,"
                 " records_loaded = :l, records_quarantined = :q, records_duplicate = :d,"
-                " finished_at = clock_timestamp() where batch_id = :id"
+                " finished_at = clock_timestamp(), loaded_xid = pg_current_xact_id()"
+                " where batch_id = :id"
             ),
             {"n": records_in, "l": loaded, "q": quarantined, "d": duplicates, "id": self.batch_id},
         )
@@ -237,6 +259,28 @@ class Batch:
             self.source, self.source_file, "loaded", self.batch_id,
             records_in, loaded, quarantined, duplicates, feedback_report=feedback_report,
         )  # fmt: skip
+
+    def raise_if_interrupted(self, exc: BaseException) -> None:
+        """When the warehouse interrupted the load (:data:`TRANSIENT`), record the batch as
+        interrupted where the warehouse still answers, and raise :class:`WarehouseInterrupted`;
+        otherwise return (the file is at fault: the caller records why)."""
+        if not isinstance(exc, TRANSIENT):
+            return
+        message = (
+            f"interrupted: {failure_message(exc)} (the warehouse was unreachable or timed out;"
+            " the file loads again when the step is retried)"
+        )
+        try:
+            self.close_failed(message)
+        except TRANSIENT:
+            pass  # still down: the file's next open_batch closes this batch as interrupted
+        raise WarehouseInterrupted(f"{self.source_file}: {message}") from exc
+
+    def fail(self, exc: BaseException) -> BatchResult:
+        """Close the batch as failed for ``exc``, or raise :class:`WarehouseInterrupted` when the
+        warehouse, not the file, was the cause (:meth:`raise_if_interrupted`)."""
+        self.raise_if_interrupted(exc)
+        return self.close_failed(failure_message(exc))
 
     def close_failed(self, message: str, feedback_report: str | None = None) -> BatchResult:
         """Close the batch as failed, saying why; nothing of the file is kept in raw."""
@@ -287,6 +331,16 @@ def open_batch(
             ).scalar()
             if done is not None:
                 return BatchResult(source, rel, "skipped", done)
+        # a batch of this file that a crash left running never finished: say so
+        conn.execute(
+            sa.text(
+                "update audit.load_batch set status = 'failed', finished_at = clock_timestamp(),"
+                " message = 'interrupted: the load did not finish (the warehouse or the worker"
+                " stopped); the file was opened again' where source = :s and source_file = :f"
+                " and status = 'running'"
+            ),
+            {"s": source, "f": rel},
+        )
         batch_id = conn.execute(
             sa.text(
                 "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
@@ -338,8 +392,9 @@ def snapshot_batch(
         conn.execute(
             sa.text(
                 "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
-                " records_in, records_loaded, status, loaded_by, finished_at)"
-                " values (:s, :f, :h, :b, :n, :n, 'loaded', :by, clock_timestamp())"
+                " records_in, records_loaded, status, loaded_by, finished_at, loaded_xid)"
+                " values (:s, :f, :h, :b, :n, :n, 'loaded', :by, clock_timestamp(),"
+                " pg_current_xact_id())"
                 " returning batch_id"
             ),
             {

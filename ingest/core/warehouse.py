@@ -65,6 +65,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _port_to_start_on(port_file: Path) -> int:
+    """The port the server had before when it is free (a restarted warehouse keeps its URL, so
+    connections configured with it, such as Airflow's, keep working), else a free one."""
+    try:
+        port = int(port_file.read_text().strip())
+    except (OSError, ValueError):
+        return _free_port()
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return _free_port()
+    return port
+
+
 def _postmaster_pid(pgdata: Path) -> int | None:
     pidfile = pgdata / "postmaster.pid"
     try:
@@ -126,7 +141,7 @@ def ensure_embedded(state: Path | None = None) -> str:
                 ["--auth=trust", "--encoding=UTF8", "--locale=C", "-U", "postgres"],
                 pgdata,
             )
-        port = _free_port()
+        port = _port_to_start_on(port_file)
         log = folder / "server.log"
         if os.geteuid() == 0:
             log.touch()

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg2
 import sqlalchemy as sa
 
 from ingest.core import ledger
@@ -144,7 +145,8 @@ def load_workbook(
                 parsed.rejected_rows,
                 parsed.duplicates,
             )
-    except sa.exc.DBAPIError as exc:
+    except (sa.exc.DBAPIError, psycopg2.Error) as exc:
+        batch.raise_if_interrupted(exc)
         return _fail(batch, item, schema, [ledger.failure_message(exc)], report_dir)
     report = _feedback(rel, schema, batch.batch_id, parsed, supersedes, report_dir)
     with engine.begin() as conn:

@@ -290,7 +290,7 @@ def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
             )
             return batch.close_loaded(conn, records_in, new, len(parsed.rejects), duplicates)
     except (OSError, sa.exc.DBAPIError, psycopg2.Error) as exc:
-        return batch.close_failed(ledger.failure_message(exc))
+        return batch.fail(exc)
 
 
 def load_file(

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg2
 import sqlalchemy as sa
 
 from ingest.core import ledger
@@ -194,8 +195,8 @@ def load_file(
             return batch.close_loaded(
                 conn, parsed.records_in, len(parsed.records), len(parsed.rejects), parsed.duplicates
             )
-    except (ns.UnreadableFile, sa.exc.DBAPIError) as exc:
-        return batch.close_failed(ledger.failure_message(exc))
+    except (ns.UnreadableFile, sa.exc.DBAPIError, psycopg2.Error) as exc:
+        return batch.fail(exc)
 
 
 def raw_rows(
