@@ -5,7 +5,8 @@ events coalesce into one run), and by ``PENDING``, which a run's last task annou
 committed after its build started, so no load waits for an unrelated event. An asset-triggered
 run whose batches a finished transform already saw (backfill's concurrent loads, an event that
 arrived after a run took its data) stops at ``anything_new``: one build per batch. Order: dbt build
-of seeds, staging and intermediate models -> every GX ``gate`` suite (expectations/suites/*.json with "stage": "gate"; a critical failure
+of seeds, staging and intermediate models -> every GX ``gate`` suite (expectations/suites/*.json with "stage": "gate"; over the days the
+run's new batches changed, or every row: ``pipelines.scope``; a critical failure
 keeps the marts the suite guards at their last good version) -> dbt build of the marts without
 the blocked ones -> every GX ``marts`` suite, source freshness, the run's report and the rolling
 report (``trigger_rule=all_done``: results are recorded even when a step failed) -> the verdict,
@@ -66,10 +67,15 @@ with DAG(
         return {**build(UPSTREAM), "seen_snapshot": seen}
 
     @task
-    def gate() -> dict[str, object]:
+    def gate(upstream_result: dict[str, object]) -> dict[str, object]:
         from pipelines.transform import gate_step
 
-        return gate_step(_pipeline_run())
+        run = get_current_context()["dag_run"]
+        return gate_step(
+            _pipeline_run(),
+            str(upstream_result["seen_snapshot"]),
+            asset_triggered=run.run_type == "asset_triggered",
+        )
 
     @task(outlets=[MARTS])
     def dbt_build_marts(
@@ -77,17 +83,21 @@ with DAG(
     ) -> dict[str, object]:
         from pipelines.transform import marts_build_step
 
+        scope = gate_result.get("scope") or {}
         return marts_build_step(
             list(gate_result.get("blocked") or []),  # type: ignore[call-overload]
             _pipeline_run(),
             str(upstream_result["seen_snapshot"]),
+            full_validation=scope.get("days") is None,  # type: ignore[union-attr]
         )
 
     @task(trigger_rule="all_done")
     def validate_marts() -> dict[str, object]:
+        """The marts suites over the gate's scope (every row when the gate did not finish)."""
         from pipelines.transform import marts_step
 
-        return marts_step(_pipeline_run())
+        gated = get_current_context()["ti"].xcom_pull(task_ids="gate") or {}
+        return marts_step(_pipeline_run(), gated.get("scope"))
 
     @task(trigger_rule="all_done")
     def dq_reports() -> dict[str, object]:
@@ -130,8 +140,7 @@ with DAG(
 
     upstream = dbt_build_upstream()
     anything_new() >> upstream
-    gated = gate()
-    upstream >> gated
+    gated = gate(upstream)
     built = dbt_build_marts(gated, upstream)
     checked = validate_marts()
     built >> checked

@@ -3,13 +3,15 @@
 Interval filtering: the suite's data asset is validated through a GX *query asset*
 ``select * from <schema>.<table> where day >= <first day> and day < <end day>``, the days being
 those whose local (UTC+8) midnight lies in [interval_start, interval_end) (see
-``expectations.window``). Without an interval the whole table is validated.
+``expectations.window``). Without an interval the whole table is validated. With ``days`` (the days a run changed) only
+the rows of those days (``DayWindow.from_days``); a suite without a day column, whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from expectations.gx_run import ExpectationOutcome, sqlalchemy_url, validate
@@ -86,8 +88,10 @@ def run_checkpoint(
     interval_end: datetime | None = None,
     report_dir: Path | None,
     pipeline_run: str | None = None,
+    days: Iterable[date] | None = None,
 ) -> CheckpointOutcome:
-    """Validate the suite's data asset (restricted to the interval's days), persist, report.
+    """Validate the suite's data asset (restricted to the interval's days, or to ``days``: the
+    days a run changed), persist, report.
 
     Re-running with the same ``run_id`` replaces that run's rows in ``dq`` and its report.
     Without ``report_dir`` no per-suite report is written (the pipeline run writes one report
@@ -96,7 +100,11 @@ def run_checkpoint(
     import sqlalchemy as sa
 
     suite = load_suite(suite_name)
-    window = DayWindow.from_interval(interval_start, interval_end)
+    window = (
+        DayWindow.from_days(days)
+        if days is not None
+        else DayWindow.from_interval(interval_start, interval_end)
+    )
     now = datetime.now(UTC)
     run_id = run_id or f"{suite.name}__{now.strftime('%Y%m%dT%H%M%S.%fZ')}"
     checkpoint_name = f"{suite.name}_checkpoint"

@@ -16,9 +16,10 @@ _INSERT_RUN = sa.text(
     insert into dq.validation_run (
         run_id, checkpoint, suite, data_asset, interval_start, interval_end, success,
         evaluated_expectations, successful_expectations, severity, report_path, pipeline_run,
-        stage, blocked_models)
+        stage, blocked_models, validated_days)
     values (:run_id, :checkpoint, :suite, :data_asset, :interval_start, :interval_end, :success,
-        :evaluated, :successful, :severity, :report_path, :pipeline_run, :stage, :blocked)
+        :evaluated, :successful, :severity, :report_path, :pipeline_run, :stage, :blocked,
+        :validated_days)
     """
 )
 _INSERT_RESULT = sa.text(
@@ -80,6 +81,7 @@ def persist_run(
                 "pipeline_run": pipeline_run,
                 "stage": suite.stage,
                 "blocked": blocked_models(suite, outcomes),
+                "validated_days": _validated_days(suite, window),
             },
         )
         conn.execute(
@@ -104,6 +106,13 @@ def persist_run(
                 for o in outcomes
             ],
         )
+
+
+def _validated_days(suite: SuiteSpec, window: DayWindow) -> list[object] | None:
+    """The days validated, when the run was bounded by the days it changed (else null)."""
+    if window.days is None or suite.day_column is None:
+        return None
+    return list(window.days)
 
 
 def persist_skipped(

@@ -11,12 +11,14 @@ certified in the report). Warnings are recorded and reported, never blocking.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from expectations.checkpoint import CheckpointOutcome, run_checkpoint
+from expectations.gx_run import sqlalchemy_url
 from expectations.suite import load_stage
 
 
@@ -61,8 +63,15 @@ def run_stage(
     *,
     start: datetime | None = None,
     end: datetime | None = None,
+    days: Iterable[date] | None = None,
 ) -> StageOutcome:
-    """Validate every suite of ``stage``; each is persisted as ``<pipeline_run>__<suite>``."""
+    """Validate every suite of ``stage``; each is persisted as ``<pipeline_run>__<suite>``.
+
+    With ``days`` (the days the run changed) each suite validates only those days' rows,
+    except a suite whose latest validation failed critically: it validates every row until it
+    passes, so a bad day that a later run does not touch keeps gating what it guards."""
+    chosen = tuple(days) if days is not None else None
+    failing = _failing_critically(warehouse_url) if chosen is not None else set()
     outcomes = tuple(
         run_checkpoint(
             warehouse_url,
@@ -72,12 +81,31 @@ def run_stage(
             interval_end=end,
             report_dir=None,
             pipeline_run=pipeline_run,
+            days=None if suite.name in failing else chosen,
         )
         for suite in load_stage(stage)
     )
     result = StageOutcome(stage, pipeline_run, outcomes)
     print(result.summary())
     return result
+
+
+def _failing_critically(warehouse_url: str) -> set[str]:
+    """The suites whose latest validation (skipped ones aside) failed a critical expectation."""
+    engine = sa.create_engine(sqlalchemy_url(warehouse_url), pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            return set(
+                conn.execute(
+                    sa.text(
+                        "select suite from (select distinct on (suite) suite, severity"
+                        " from dq.validation_run where severity <> 'skipped'"
+                        " order by suite, run_at desc) as latest where severity = 'critical'"
+                    )
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
 
 
 def exclusions(blocked: list[str]) -> list[str]:

@@ -1,14 +1,21 @@
-"""The validated interval: which ``day`` rows of a daily model a [start, end) interval selects.
+"""The validated interval: which ``day`` rows of a daily model a [start, end) interval selects,
+or which days a run changed (:meth:`DayWindow.from_days`).
 
 ``day`` is a natural day in local time (China Standard Time, UTC+8, no daylight saving).
 A day belongs to the interval when its local midnight lies in [start, end). For intervals on
 local-midnight boundaries (e.g. Airflow daily data intervals 16:00 UTC .. 16:00 UTC) that is
 exactly the days covered. Otherwise a day cut by ``start`` is left out and a day cut by ``end``
 is taken in. Naive datetimes are read as local time.
+
+A run bounded by what it changed (issue 15) validates a set of days instead: the rows whose day
+column, as a date, is one of the days or the first day of one of their months (so a monthly
+model's ``month_start`` rows of a changed month are taken too; a daily model then also gets the
+1st of each such month: a few rows more, never fewer).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -35,6 +42,17 @@ class DayWindow:
     end: datetime | None
     first_day: date | None
     end_day: date | None  # exclusive
+    days: tuple[date, ...] | None = None  # the days a run changed, sorted (None: the range)
+
+    @classmethod
+    def from_days(cls, days: Iterable[date]) -> DayWindow:
+        """The window of the days a run changed; ``start``/``end`` span them (for the record)."""
+        chosen = tuple(sorted(set(days)))
+        if not chosen:
+            return cls(None, None, None, None, ())
+        start = datetime.combine(chosen[0], time(0), LOCAL_TZ)
+        end = datetime.combine(chosen[-1] + timedelta(days=1), time(0), LOCAL_TZ)
+        return cls(start, end, chosen[0], chosen[-1] + timedelta(days=1), chosen)
 
     @classmethod
     def from_interval(cls, start: datetime | None, end: datetime | None) -> DayWindow:
@@ -51,6 +69,12 @@ class DayWindow:
 
     def where_sql(self, day_column: str) -> str:
         """A SQL condition on ``day_column`` (a trusted identifier); ``true`` when unbounded."""
+        if self.days is not None:
+            if not self.days:
+                return "false"
+            keys = sorted(set(self.days) | {d.replace(day=1) for d in self.days})
+            listed = ", ".join(f"date '{d.isoformat()}'" for d in keys)
+            return f'cast("{day_column}" as date) in ({listed})'
         conds = []
         if self.first_day is not None:
             conds.append(f"\"{day_column}\" >= date '{self.first_day.isoformat()}'")
@@ -59,6 +83,10 @@ class DayWindow:
         return " and ".join(conds) or "true"
 
     def describe(self) -> str:
+        if self.days is not None:
+            if not self.days:
+                return "no day changed"
+            return f"{len(self.days)} changed day(s) in [{self.days[0]}, {self.days[-1]}]"
         first = self.first_day.isoformat() if self.first_day else "-∞"
         end = self.end_day.isoformat() if self.end_day else "+∞"
         return f"[{first}, {end})"

@@ -17,6 +17,7 @@ from expectations.runner import exclusions, recorded_failures, run_stage, verdic
 from ingest.core import warehouse
 from ingest.core.migrate import migrate
 from pipelines.dbt import relations_selected, run_dbt
+from pipelines.scope import Scope, run_scope
 from pipelines.settings import report_dir
 
 # dbt selections of the transform: the layers below the marts (and the quarantine views over
@@ -91,18 +92,20 @@ def unseen_loads() -> list[int] | None:
     return None if last is None else loaded_outside(str(last))
 
 
-def record_built(pipeline_run: str, snapshot: str) -> None:
-    """Record that ``pipeline_run``'s marts build finished on the data ``snapshot`` showed."""
+def record_built(pipeline_run: str, snapshot: str, full_validation: bool = True) -> None:
+    """Record that ``pipeline_run``'s marts build finished on the data ``snapshot`` showed, and
+    whether the run validated every row (``pipelines.scope``: the nightly full validation)."""
     engine = warehouse.engine()
     try:
         with engine.begin() as conn:
             conn.execute(
                 sa.text(
-                    "insert into dq.transform_run (pipeline_run, seen_snapshot) values (:r, :s)"
-                    " on conflict (pipeline_run) do update set seen_snapshot = excluded"
-                    ".seen_snapshot, built_at = clock_timestamp()"
+                    "insert into dq.transform_run (pipeline_run, seen_snapshot, full_validation)"
+                    " values (:r, :s, :f) on conflict (pipeline_run) do update set seen_snapshot"
+                    " = excluded.seen_snapshot, full_validation = excluded.full_validation,"
+                    " built_at = clock_timestamp()"
                 ),
-                {"r": pipeline_run, "s": snapshot},
+                {"r": pipeline_run, "s": snapshot, "f": full_validation},
             )
     finally:
         engine.dispose()
@@ -117,13 +120,23 @@ def _scalar(sql: str) -> object:
         engine.dispose()
 
 
-def gate_step(pipeline_run: str) -> dict[str, object]:
-    """Every gate suite; returns what the marts build must leave out (never raises)."""
-    return run_stage(warehouse.warehouse_url(), "gate", pipeline_run).as_dict()
+def gate_step(
+    pipeline_run: str, snapshot: str | None = None, asset_triggered: bool = False
+) -> dict[str, object]:
+    """Every gate suite, over what the run validates (``pipelines.scope``: without the build's
+    ``snapshot``, every row); returns what the marts build must leave out, and the scope the
+    marts suites use (never raises)."""
+    scope = run_scope(snapshot, asset_triggered) if snapshot else Scope(None, "every row")
+    print(f"validating: {scope.reason}")
+    result = run_stage(warehouse.warehouse_url(), "gate", pipeline_run, days=scope.days)
+    return {**result.as_dict(), "scope": scope.as_dict()}
 
 
 def marts_build_step(
-    blocked: list[str], pipeline_run: str | None = None, snapshot: str | None = None
+    blocked: list[str],
+    pipeline_run: str | None = None,
+    snapshot: str | None = None,
+    full_validation: bool = True,
 ) -> dict[str, object]:
     """dbt build of the marts, without the models a failed gate keeps at their last good version;
     once built, the run is recorded with the ``snapshot`` its upstream build started from (what
@@ -141,7 +154,7 @@ def marts_build_step(
         )
     result = build([*MARTS, *exclusions(blocked)])
     if pipeline_run and snapshot:
-        record_built(pipeline_run, snapshot)
+        record_built(pipeline_run, snapshot, full_validation)
     return {**result, "excluded": blocked, "held_back": held, "never_built": absent}
 
 
@@ -161,9 +174,11 @@ def _absent(relations: list[str]) -> list[str]:
         engine.dispose()
 
 
-def marts_step(pipeline_run: str) -> dict[str, object]:
-    """Every marts suite (coverage, validity, reconciliation of the built marts)."""
-    return run_stage(warehouse.warehouse_url(), "marts", pipeline_run).as_dict()
+def marts_step(pipeline_run: str, scope: dict[str, object] | None = None) -> dict[str, object]:
+    """Every marts suite (coverage, validity, reconciliation of the built marts), over the
+    gate's ``scope`` (without one, every row)."""
+    days = Scope.from_dict(scope).days
+    return run_stage(warehouse.warehouse_url(), "marts", pipeline_run, days=days).as_dict()
 
 
 def freshness_step(pipeline_run: str | None = None, url: str | None = None) -> dict[str, object]:

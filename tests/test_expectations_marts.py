@@ -36,8 +36,9 @@ def batch(conn: sa.Connection, source: str, n_in: int, loaded: int, quar: int, d
     return conn.execute(
         sa.text(
             "insert into audit.load_batch (source, source_file, records_in, records_loaded,"
-            " records_quarantined, records_duplicate, status, finished_at)"
-            " values (:s, :f, :i, :l, :q, :d, 'loaded', now()) returning batch_id"
+            " records_quarantined, records_duplicate, status, finished_at, loaded_xid)"
+            " values (:s, :f, :i, :l, :q, :d, 'loaded', now(), pg_current_xact_id())"
+            " returning batch_id"
         ),
         {
             "s": source,

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -79,11 +80,13 @@ def _file_name(hour_start: dt.datetime) -> str:
 
 
 @pytest.fixture
-def etl_warehouse(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+def etl_warehouse() -> Iterator[tuple[str, str, Path]]:
     """(admin URL, ETL URL, state folder) of a warehouse migrated by the admin, with compose's
     ETL login, on a PostgreSQL server of its own (the test restarts it; Airflow's metadata
     database stays on the session's server, as compose keeps them apart)."""
-    state = tmp_path / "warehouse-server"
+    # under the checkout, as the embedded server's other folders: pytest's 0700 tmp folder is
+    # out of reach of the unprivileged user the server runs as when the tests run as root
+    state = REPO / ".lantian" / f"test-production-{PID}"
     server = warehouse.ensure_embedded(state)
     admin_url = server.rsplit("/", 1)[0] + "/prod"
     cluster = sa.create_engine(server, isolation_level="AUTOCOMMIT")
@@ -103,6 +106,7 @@ def etl_warehouse(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     finally:
         cluster.dispose()
         warehouse.stop_embedded(state)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def _cli(env: dict[str, str], *args: str, timeout: int = 180) -> str:
@@ -218,7 +222,13 @@ def test_production_topology_runs_the_hours(
         )
 
     def tail() -> str:
-        return "\n".join(f"--- {n}:\n{p.read_text()[-1500:]}" for n, p in logs.items())
+        services = [f"--- {n}:\n{p.read_text()[-1500:]}" for n, p in logs.items()]
+        task_logs = sorted(
+            (tmp_path / "state" / "airflow" / "logs").rglob("*.log"),
+            key=lambda p: p.stat().st_mtime,
+        )[-3:]  # the latest task logs: what a task that failed or hangs said
+        tasks = [f"--- {p}:\n{p.read_text(errors='replace')[-2500:]}" for p in task_logs]
+        return "\n".join(services + tasks)
 
     def until(what: str, check: Callable[[], bool], secs: int) -> None:
         deadline = time.monotonic() + secs
