@@ -29,6 +29,12 @@ def test_start_reuse_and_stop() -> None:
         assert warehouse.stop_embedded(state) is True
         assert warehouse.stop_embedded(state) is False
         assert not (state / "warehouse" / "pgdata" / "postmaster.pid").exists()
+        # started again (a restart): the same port, so a URL configured elsewhere stays valid
+        assert warehouse.ensure_embedded(state) == url
+        engine = warehouse.engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("select 1")).scalar() == 1
+        engine.dispose()
     finally:
         warehouse.stop_embedded(state)
         import shutil

@@ -73,6 +73,8 @@ def _port_to_start_on(port_file: Path) -> int:
     except (OSError, ValueError):
         return _free_port()
     with socket.socket() as sock:
+        # as PostgreSQL binds: the stopped server's connections may linger in TIME_WAIT
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
