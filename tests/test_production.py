@@ -265,9 +265,12 @@ def test_production_topology_runs_the_hours(
         return conn
 
     def waiting_on_lock() -> int:
+        """ETL sessions waiting for the held table (not, say, for another's advisory lock)."""
         return _rows(
             wh,
-            "select count(*) from pg_stat_activity where usename = :u and wait_event_type = 'Lock'",
+            "select count(*) from pg_locks as l join pg_stat_activity as a using (pid)"
+            " where not l.granted and l.relation = cast('raw.station_hour_publication' as"
+            " regclass) and a.usename = :u",
             u=etl_url.split("//", 1)[1].split("@", 1)[0],
         )[0][0]
 
@@ -480,8 +483,13 @@ def test_production_topology_runs_the_hours(
             holder = hold_lock()
             _cli(env, "dags", "trigger", "lantian_station_ingest", "-c", json.dumps(conf))
             load_run = [r for r in runs("lantian_station_ingest") if r[2] == "manual"][-1][0]
-            until("the load waits inside its transaction", lambda: waiting_on_lock() > 0, 240)
-            assert task_state("lantian_station_ingest", load_run, "load_station_files") == "running"
+            until(
+                "the load waits inside its transaction",
+                lambda: waiting_on_lock() > 0
+                and task_state("lantian_station_ingest", load_run, "load_station_files")
+                == "running",
+                240,
+            )  # fmt: skip
             restart_warehouse(
                 holder, lambda: task_state("lantian_station_ingest", load_run,
                                            "load_station_files") == "up_for_retry",
