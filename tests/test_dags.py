@@ -119,3 +119,33 @@ def test_main_command_end_to_end_and_rerun_is_idempotent(
 
     run_main()
     assert state() == first
+
+
+def test_tasks_retry_where_a_retry_can_succeed_and_only_there(tmp_path: Path) -> None:
+    """Issue 14, finding 7: the loads and the builds retry with exponential backoff (the
+    warehouse restarting, a lock timeout: tests/test_production.py restarts the server and
+    watches them recover); what judges recorded results, or a bad file, does not retry."""
+    code = (
+        "import json; from airflow.dag_processing.dagbag import DagBag; b = DagBag();"
+        "print(json.dumps({d: {t.task_id: [t.retries, bool(t.retry_exponential_backoff)]"
+        " for t in b.dags[d].tasks} for d in b.dags if d.startswith('lantian_')}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    tasks = json.loads(proc.stdout.strip().splitlines()[-1])
+    never = {"bad_files", "verdict", "catch_up", "watcher"}
+    retried = {
+        "load_station_files", "load_reference_config", "load_hj212_packets",
+        "load_bureau_workbooks", "anything_new", "dbt_build_upstream", "gate",
+        "dbt_build_marts", "validate_marts", "dq_reports",
+    }  # fmt: skip
+    seen = {task for dag in tasks.values() for task in dag}
+    assert retried <= seen and never <= seen, seen
+    for dag, dag_tasks in tasks.items():
+        for task, (retries, backoff) in dag_tasks.items():
+            if task in never:
+                assert retries == 0, (dag, task)
+            elif task in retried:
+                assert retries == 3 and backoff, (dag, task, retries, backoff)
