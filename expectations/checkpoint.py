@@ -116,11 +116,15 @@ def run_checkpoint(
             exists = conn.execute(
                 sa.text("select to_regclass(:t) is not null"), {"t": suite.data_asset}
             ).scalar_one()
+        reason = None
         if not exists:
             reason = (
                 f"{suite.data_asset} does not exist: no previous version (its first build was"
                 " held back by a failed gate, or it was never built); nothing to validate"
             )
+        elif window.days == () and suite.day_column is not None:
+            reason = "the run changed no day (only data without days, e.g. bureau forms)"
+        if reason is not None:
             persist_skipped(
                 engine,
                 run_id=run_id,

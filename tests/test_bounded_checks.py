@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from expectations import runner
 from ingest.core import warehouse
 from ingest.station import load
 from ingest.station import parse as ns
@@ -120,6 +121,18 @@ def test_a_run_validates_the_days_it_changed_and_a_failing_suite_everything(
     assert days["hj212_reading_staging"] is None
     assert "hj212_reading_staging" in third["critical_failures"]  # type: ignore[operator]
     assert "stg_hj212__reading+" in third["blocked"]  # type: ignore[operator]
+
+    # a run that loaded only data without days (a bureau workbook): its day-bounded suites
+    # have nothing to validate and say so; the others validate every row
+    with engine.begin() as conn:
+        batch(conn, "form:key_task", 1, 1, 0, 0)
+    forms_only = run_scope(transform_steps.warehouse_snapshot(), asset_triggered=True)
+    assert forms_only.days == ()
+    stage = runner.run_stage(url, "marts", "run-forms", days=forms_only.days)
+    reasons = {o.suite.name: o.skipped_reason for o in stage.outcomes}
+    assert "changed no day" in str(reasons["station_day_coverage"])
+    assert reasons["load_batch_reconciliation"] is None
+    assert "hj212_reading_staging" not in reasons  # a gate suite: not in this stage
 
     # what makes a run validate every row
     snapshot = transform_steps.warehouse_snapshot()
