@@ -59,13 +59,16 @@ def _build(url: str, tmp: Path, *extra: str) -> None:
     assert outcome.success, outcome.failed
 
 
-def _watermarks(engine: sa.Engine) -> int:
+def _rebuilt_days(engine: sa.Engine) -> tuple[set[dt.date], set[dt.date]]:
+    """The days of int_hj212__hourly rebuilt by the last run, and those left as they were."""
     with engine.connect() as conn:
-        return int(
-            conn.execute(
-                sa.text("select count(distinct raw_batch_watermark) from intermediate.int_hj212__hourly")
-            ).scalar_one()
-        )
+        rows = conn.execute(
+            sa.text(
+                "select distinct obs_date, raw_batch_watermark = (select max(raw_batch_watermark)"
+                " from intermediate.int_hj212__hourly) from intermediate.int_hj212__hourly"
+            )
+        ).all()
+    return {d for d, new in rows if new}, {d for d, new in rows if not new}
 
 
 def _equal_after_full_refresh(engine: sa.Engine, url: str, tmp: Path) -> None:
@@ -126,7 +129,9 @@ def test_incremental_hj212_runs_equal_a_full_rebuild(
         readings_after = conn.execute(sa.text("select count(*) from raw.hj212_reading")).scalar()
     assert result.total("duplicates") > 0 and readings_after > readings_before
     _build(url, tmp_path)  # incremental
-    assert _watermarks(engine) > 1  # earlier device-days were left as they were
+    rebuilt, kept = _rebuilt_days(engine)
+    # the late and re-sent hours' day was rebuilt (for those devices), the first day was not
+    assert (cut - dt.timedelta(days=1)).date() in rebuilt and START in kept - rebuilt
     _equal_after_full_refresh(engine, url, tmp_path)
 
     # the registry changes: one device's reference O2, another device removed

@@ -24,10 +24,19 @@
   (a range on the column, which its index can serve). `batch_column`: the raw batch of a row.
 -#}
 {% macro rows_of_units_changed_since_last_run(relation, keys, span=none, batch_column='batch_id') -%}
+    {%- set unit = keys | list -%}
+    {%- set match = [] -%}
+    {%- for key in keys -%}
+        {%- do match.append('r.' ~ key ~ ' = k.' ~ key) -%}
+    {%- endfor -%}
+    {%- if span is not none -%}
+        {%- do unit.append(span[1] ~ ' as span_start') -%}
+        {%- do match.append('r.' ~ span[0] ~ ' >= k.span_start') -%}
+        {%- do match.append('r.' ~ span[0] ~ " < k.span_start + interval '" ~ span[2] ~ "'") -%}
+    {%- endif -%}
     {% if is_incremental() %}
         changed_keys as (
-            select distinct
-                {{ keys | join(', ') }}{% if span is not none %}, {{ span[1] }} as span_start{% endif %}
+            select distinct {{ unit | join(', ') }}
             from {{ relation }}
             where {{ batch_column }} > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
         ),
@@ -35,15 +44,7 @@
         source as (
             select r.*
             from {{ relation }} as r
-            inner join changed_keys as k
-                on
-                    {% for key in keys %}
-                        r.{{ key }} = k.{{ key }}{% if not loop.last %} and {% endif %}
-                    {% endfor %}
-                    {% if span is not none %}
-                        and r.{{ span[0] }} >= k.span_start
-                        and r.{{ span[0] }} < k.span_start + interval '{{ span[2] }}'
-                    {% endif %}
+            inner join changed_keys as k on {{ match | join(' and ') }}
         ),
     {% else %}
         source as (
@@ -67,7 +68,7 @@
   column='raw_batch_watermark', an incremental model: what it had processed).
 -#}
 {% macro raw_watermark(relation, column='batch_id') -%}
-    (select coalesce(max(w.{{ column }}), 0) from {{ relation }} as w)
+    (select coalesce(max(watermark_source.{{ column }}), 0) from {{ relation }} as watermark_source)
 {%- endmacro %}
 
 {% macro raw_station_watermark() -%}

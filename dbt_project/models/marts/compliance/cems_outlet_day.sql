@@ -40,12 +40,14 @@ feed_window as (
     ),
 {% endif %}
 
+feed_days as (
+    select generate_series(first_day, last_day, interval '1 day')::date as obs_date
+    from feed_window
+),
+
 window_days as (
     select d.obs_date
-    from feed_window as f
-    cross join lateral (
-        select generate_series(f.first_day, f.last_day, interval '1 day')::date as obs_date
-    ) as d
+    from feed_days as d
     {% if is_incremental() %}
         cross join built as b
         where
