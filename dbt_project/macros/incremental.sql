@@ -83,12 +83,14 @@
   run, empty it first; the model then recomputes everything, as a full rebuild would. The table
   keeps the reference's batch in `column`; "reloaded" is any other batch, since a reference may
   go back to a version loaded before under its earlier (lower) batch (the device registry does).
+  `relation` (instead of a source): a staged reference, e.g. the current emergency list.
 -#}
-{% macro reset_on_reference_change(ref_table='ref_city', source_name='reference', column='reference_batch_id') -%}
+{% macro reset_on_reference_change(ref_table='ref_city', source_name='reference', column='reference_batch_id', relation=none) -%}
+    {%- set relation = relation if relation is not none else source(source_name, ref_table) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where
-            (select coalesce(max(r.batch_id), 0) from {{ source(source_name, ref_table) }} as r)
+            (select coalesce(max(r.batch_id), 0) from {{ relation }} as r)
             <> (select coalesce(max(t.{{ column }}), 0) from {{ this }} as t)
     {%- else -%}
         select 1
