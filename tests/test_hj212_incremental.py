@@ -7,7 +7,8 @@ receiver's file for an earlier hour that arrives hours late, an hour first deliv
 then re-sent whole by another forwarder (its first half duplicates, its second half new), and a
 replay of a whole earlier file (duplicates: nothing changes; the sample's own conflicting
 replays are in the data too). The registry changes a
-reference O2 and drops a device, then goes back to its first version (its earlier, lower batch).
+reference O2 and drops a device, then goes back to its first version (its earlier, lower batch);
+a corrected emergency list arrives with the later hours.
 """
 
 from __future__ import annotations
@@ -115,7 +116,10 @@ def test_incremental_hj212_runs_equal_a_full_rebuild(
     registry = sample / "hj212_device_registry.csv"
     assert device_registry.load_registry(engine, registry) is not None
     # the bureau workbooks (emergency list, construction sites) the compliance marts join
+    # (their revisions, among them a corrected emergency list, arrive with the later hours)
     generate_forms(PROFILE, inbox, 20260301, END)
+    later = tmp_path / "revisions_later"
+    (inbox / "revisions").rename(later)
     forms = load_inbox(engine, inbox, load_form_registry(PROFILE), tmp_path / "reports")
     assert forms.batches and not [b for b in forms.batches if b.status == "failed"]
     begin = dt.datetime.combine(START, dt.time(), LOCAL_TZ)
@@ -137,6 +141,9 @@ def test_incremental_hj212_runs_equal_a_full_rebuild(
     with engine.connect() as conn:
         readings_before = conn.execute(sa.text("select count(*) from raw.hj212_reading")).scalar()
     result = hj212_load.load_interval(engine, inbox, begin, cut + dt.timedelta(hours=6), "test")
+    later.rename(inbox / "revisions")
+    revised = load_inbox(engine, inbox, load_form_registry(PROFILE), tmp_path / "reports")
+    assert any("emergency_list" in b.source_file for b in revised.batches if b.status == "loaded")
     with engine.connect() as conn:
         readings_after = conn.execute(sa.text("select count(*) from raw.hj212_reading")).scalar()
     assert result.total("duplicates") > 0 and readings_after > readings_before
