@@ -43,6 +43,8 @@ VOLATILE = re.compile(
     r"|^(pipeline_run|run_id|invocation_id|dbt_invocation_id|report_path|loaded_by)$"
     # when a version became current and stopped being current: the load times of its batches
     r"|^current_(from|until)$"
+    # the highest raw batch the warehouse held when an incremental model (re)built the row
+    r"|^raw_batch_watermark$"
 )
 
 

@@ -13,27 +13,38 @@
 {%- endmacro %}
 
 {#-
-  The CTE `source`: every published version of the station-hours that received a version since
-  this model's last run (on a full build: all of raw). Reading all versions of a touched hour keeps
-  the audited-over-real-time precedence right. `relation`: the versions read (default the raw
-  publication; int_station_hour__current reads them renamed, from stg_cnemc__station_hour).
+  The CTE `source`: every row of `relation` that belongs to a unit (keys) which received a row
+  since this model's last run (on a full build: all of `relation`). Reading the whole unit again,
+  not only its new rows, keeps what is decided over the unit right: the audited-over-real-time
+  precedence of a station-hour's versions, the valid minutes of a device-hour, the valid hours of
+  a device-day. `keys`: columns of `relation` naming the unit. `span` (optional): (column, start
+  expression, interval): the unit also covers [start, start + interval) of that column, so a
+  station-hour is (station_code, observed_at) and a device-day is device_mn plus
+    ('data_time', "date_trunc('day', data_time, 'Asia/Shanghai')", '1 day')
+  (a range on the column, which its index can serve). `batch_column`: the raw batch of a row.
 -#}
-{% macro station_hour_versions_since_last_run(relation=none) -%}
-    {%- set relation = relation if relation is not none else source('cnemc', 'station_hour_publication') -%}
+{% macro rows_of_units_changed_since_last_run(relation, keys, span=none, batch_column='batch_id') -%}
+    {%- set unit = keys | list -%}
+    {%- set match = [] -%}
+    {%- for key in keys -%}
+        {%- do match.append('r.' ~ key ~ ' = k.' ~ key) -%}
+    {%- endfor -%}
+    {%- if span is not none -%}
+        {%- do unit.append(span[1] ~ ' as span_start') -%}
+        {%- do match.append('r.' ~ span[0] ~ ' >= k.span_start') -%}
+        {%- do match.append('r.' ~ span[0] ~ " < k.span_start + interval '" ~ span[2] ~ "'") -%}
+    {%- endif -%}
     {% if is_incremental() %}
         changed_keys as (
-            select distinct
-                station_code,
-                observed_at
+            select distinct {{ unit | join(', ') }}
             from {{ relation }}
-            where batch_id > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
+            where {{ batch_column }} > (select coalesce(max(t.raw_batch_watermark), 0) from {{ this }} as t)
         ),
 
         source as (
             select r.*
             from {{ relation }} as r
-            inner join changed_keys as k
-                on r.station_code = k.station_code and r.observed_at = k.observed_at
+            inner join changed_keys as k on {{ match | join(' and ') }}
         ),
     {% else %}
         source as (
@@ -42,22 +53,45 @@
     {% endif %}
 {%- endmacro %}
 
-{% macro raw_station_watermark() -%}
-    (select coalesce(max(w.batch_id), 0) from {{ source('cnemc', 'station_hour_publication') }} as w)
+{#-
+  Every published version of the station-hours that received a version since the last run
+  (default relation: the raw publication; int_station_hour__current reads them renamed, from
+  stg_cnemc__station_hour).
+-#}
+{% macro station_hour_versions_since_last_run(relation=none) -%}
+    {%- set relation = relation if relation is not none else source('cnemc', 'station_hour_publication') -%}
+    {{ rows_of_units_changed_since_last_run(relation, ['station_code', 'observed_at']) }}
 {%- endmacro %}
 
 {#-
-  pre_hook of incremental models keyed by the reference list (e.g. counties): a row whose key
-  disappears from the reference (a station moved county, a county lost its last station) would
-  never be replaced by delete+insert, so when the reference was reloaded since the table's last
-  run, empty it first; the model then recomputes everything, as a full rebuild would.
+  The watermark a row built now carries: the highest batch of `relation` (a raw table; or, with
+  column='raw_batch_watermark', an incremental model: what it had processed).
 -#}
-{% macro reset_on_reference_change(ref_table='ref_city') -%}
+{% macro raw_watermark(relation, column='batch_id') -%}
+    (select coalesce(max(watermark_source.{{ column }}), 0) from {{ relation }} as watermark_source)
+{%- endmacro %}
+
+{% macro raw_station_watermark() -%}
+    {{ raw_watermark(source('cnemc', 'station_hour_publication')) }}
+{%- endmacro %}
+
+{#-
+  pre_hook of incremental models keyed by a reference list (e.g. counties, the HJ 212 device
+  registry): a row whose key disappears from the reference (a station moved county, a device left
+  the registry) would never be replaced by delete+insert, and a reference value behind every row
+  (a reference O2) may have changed, so when the reference was reloaded since the table's last
+  run, empty it first; the model then recomputes everything, as a full rebuild would. The table
+  keeps the reference's batch in `column`; "reloaded" is any other batch, since a reference may
+  go back to a version loaded before under its earlier (lower) batch (the device registry does).
+  `relation` (instead of a source): a staged reference, e.g. the current emergency list.
+-#}
+{% macro reset_on_reference_change(ref_table='ref_city', source_name='reference', column='reference_batch_id', relation=none) -%}
+    {%- set relation = relation if relation is not none else source(source_name, ref_table) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where
-            (select coalesce(max(r.batch_id), 0) from {{ source('reference', ref_table) }} as r)
-            > (select coalesce(max(t.reference_batch_id), 0) from {{ this }} as t)
+            (select coalesce(max(r.batch_id), 0) from {{ relation }} as r)
+            <> (select coalesce(max(t.{{ column }}), 0) from {{ this }} as t)
     {%- else -%}
         select 1
     {%- endif -%}

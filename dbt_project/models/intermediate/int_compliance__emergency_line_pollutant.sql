@@ -91,14 +91,20 @@ line_pollutant as (
     cross join pollutants as p
 ),
 
+-- only the hours of the warnings' baselines and periods are read (index on hour_start_local), so
+-- the cost follows the warnings, not the years of HJ 212 history; distinct: windows may overlap
 device_hours as (
-    select
-        device_mn,
-        pollutant_code,
-        hour_start_local,
-        emission_kg_h
-    from {{ ref('int_hj212__hourly') }}
-    where is_valid and emission_kg_h is not null
+    select distinct
+        h.device_mn,
+        h.pollutant_code,
+        h.hour_start_local,
+        h.emission_kg_h
+    from warnings as w
+    inner join {{ ref('int_hj212__hourly') }} as h
+        on
+            w.baseline_start_local <= h.hour_start_local
+            and w.end_local > h.hour_start_local
+    where h.is_valid and h.emission_kg_h is not null
 ),
 
 line_hours as (

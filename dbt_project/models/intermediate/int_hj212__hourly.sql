@@ -13,14 +13,30 @@
 -- Flow: a00000 avg in m3/s (HJ 212-2017 table B.2 unit), as m3/h (var hj212_flow_unit 'm3/h'
 -- when devices send m3/h). Emission (kg/h) = C (mg/m3) * Q (m3/h) * 1e-6 (formula 33).
 -- Day validity: at least 20 valid hours in the local day (Appendix D formula 25).
+-- Incremental: a run re-derives only the device-days (local days, Asia/Shanghai) that received a
+-- reading since the last run (late minutes, a late hourly packet, a replay that fills a gap), from
+-- all the readings of those days, since an hour's valid minutes and a day's valid hours are decided
+-- over the whole hour and day; every row carries raw_batch_watermark. The converted values read the
+-- device registry's reference O2: when the registry is reloaded, the table is emptied first and
+-- rebuilt (reset_on_reference_change; registry_batch_id is the registry load behind every row).
+{{ config(**watermarked_incremental(
+    ['device_mn', 'pollutant_code', 'hour_start'],
+    extra_indexes=[['device_mn', 'obs_date'], ['obs_date'], ['hour_start_local']],
+    pre_hook="{{ reset_on_reference_change('device_registry', 'hj212', 'registry_batch_id') }}",
+)) }}
 {% set min_valid_minutes = var('hj212_min_valid_minutes_per_hour', 45) %}
 {% set minute_interval = var('hj212_minute_interval_minutes', 1) %}
 {% set flow_to_m3_h = 1 if var('hj212_flow_unit', 'm3/s') == 'm3/h' else 3600 %}
 {% set converted_codes = ['a34013', 'a21026', 'a21002', 'a21003', 'a21004', 'a21005'] %}
 with
 
+{{ rows_of_units_changed_since_last_run(
+    ref('stg_hj212__reading'), ['device_mn'],
+    span=('data_time', "date_trunc('day', data_time, '" ~ var('local_timezone') ~ "')", '1 day'),
+) }}
+
 readings as (
-    select * from {{ ref('stg_hj212__reading') }}
+    select * from source
     where command_code in ('2051', '2061') and statistic in ('avg', 'zs_avg')
 ),
 
@@ -189,5 +205,7 @@ select
     ))::integer as day_valid_hours,
     count(*) filter (where is_valid) over (
         partition by device_mn, pollutant_code, obs_date
-    ) >= {{ var('min_valid_hours_per_day', 20) }} as is_day_valid
+    ) >= {{ var('min_valid_hours_per_day', 20) }} as is_day_valid,
+    {{ raw_watermark(source('hj212', 'hj212_reading')) }} as raw_batch_watermark,
+    {{ raw_watermark(source('hj212', 'device_registry')) }} as registry_batch_id
 from enriched

@@ -7,15 +7,61 @@
 -- Valid hour, converted concentration, exceedance: cems_outlet_hour (HJ 212-2017 Appendix D,
 -- RULES.md s5). Emission (kg) = sum over the valid hours of kg/h x 1 h (Appendix D formula 33).
 -- Day valid: >= 20 valid hours (Appendix D formula 25); the daily mean is given only then.
+-- Incremental: a run recomputes whole local days (every outlet and pollutant of the day): the
+-- days with a cems_outlet_hour row rebuilt since the last run, and the days the feed window gained
+-- (before the first or after the last day built: silent days included). A reload of the device
+-- registry empties the table first and rebuilds it (reset_on_reference_change).
+{{ config(**watermarked_incremental(
+    ['device_mn', 'pollutant_code', 'obs_date'],
+    extra_indexes=[['obs_date']],
+    pre_hook="{{ reset_on_reference_change('device_registry', 'hj212', 'registry_batch_id') }}",
+)) }}
 with
 
-hours as (
-    select * from {{ ref('cems_outlet_hour') }}
+feed_window as (
+    select
+        min(obs_date) as first_day,
+        max(obs_date) as last_day
+    from {{ ref('cems_outlet_hour') }}
+),
+
+{% if is_incremental() %}
+    built as (
+        select
+            min(obs_date) as first_day,
+            max(obs_date) as last_day
+        from {{ this }}
+    ),
+
+    changed_days as (
+        select distinct obs_date
+        from {{ ref('cems_outlet_hour') }}
+        where {{ new_since_last_run() }}
+    ),
+{% endif %}
+
+feed_days as (
+    select generate_series(first_day, last_day, interval '1 day')::date as obs_date
+    from feed_window
 ),
 
 window_days as (
-    select generate_series(min(obs_date), max(obs_date), interval '1 day')::date as obs_date
-    from hours
+    select d.obs_date
+    from feed_days as d
+    {% if is_incremental() %}
+        cross join built as b
+        where
+            b.first_day is null
+            or d.obs_date < b.first_day
+            or d.obs_date > b.last_day
+            or d.obs_date in (select c.obs_date from changed_days as c)
+    {% endif %}
+),
+
+hours as (
+    select h.*
+    from {{ ref('cems_outlet_hour') }} as h
+    inner join window_days as w on h.obs_date = w.obs_date
 ),
 
 outlet_pollutants as (
@@ -88,7 +134,8 @@ select
     coalesce(d.batch_ids, '{}')::bigint[] as batch_ids,
     o.registry_batch_id::bigint as registry_batch_id,
     d.first_hour_start::timestamptz as first_hour_start,
-    d.last_hour_start::timestamptz as last_hour_start
+    d.last_hour_start::timestamptz as last_hour_start,
+    {{ raw_watermark(ref('cems_outlet_hour'), 'raw_batch_watermark') }}::bigint as raw_batch_watermark
 from outlet_pollutants as o
 cross join window_days as w
 left join daily as d

@@ -5,12 +5,23 @@
 -- the exceedance hour: a VALID hour whose converted concentration is above the limit (RULES.md s5).
 -- Lineage: batch_id, source_file, line_number (the hourly packet, or the first minute packet of
 -- a derived hour) and packet_qn (hourly packets).
+-- Incremental: the rows of int_hj212__hourly rebuilt since the last run (whole device-days, so the
+-- day's valid hours are right); a reload of the device registry (an outlet added, moved to another
+-- standard or removed) empties the table first and rebuilds it (reset_on_reference_change). After
+-- editing the seed hj212_emission_limits, rebuild with --full-refresh.
+{{ config(**watermarked_incremental(
+    ['device_mn', 'pollutant_code', 'hour_start'],
+    extra_indexes=[['obs_date'], ['device_mn', 'obs_date']],
+    pre_hook="{{ reset_on_reference_change('device_registry', 'hj212', 'registry_batch_id') }}",
+)) }}
 {% set pollutants = {'a34013': '颗粒物 particulate', 'a21026': '二氧化硫 SO2', 'a21002': '氮氧化物 NOx'} %}
 with
 
 hourly as (
     select * from {{ ref('int_hj212__hourly') }}
-    where pollutant_code in ('{{ pollutants.keys() | join("', '") }}')
+    where
+        pollutant_code in ('{{ pollutants.keys() | join("', '") }}')
+        and {{ new_since_last_run() }}
 ),
 
 devices as (
@@ -59,7 +70,9 @@ select
     h.batch_id::bigint as batch_id,
     h.source_file::text as source_file,
     h.line_number::integer as line_number,
-    h.packet_qn::text as packet_qn
+    h.packet_qn::text as packet_qn,
+    h.registry_batch_id::bigint as registry_batch_id,
+    {{ raw_watermark(ref('int_hj212__hourly'), 'raw_batch_watermark') }}::bigint as raw_batch_watermark
 from hourly as h
 inner join devices as d on h.device_mn = d.device_mn
 left join limits as l

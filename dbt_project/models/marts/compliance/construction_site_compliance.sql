@@ -17,10 +17,38 @@
     'responsible_leader': '包联领导', 'supervisor_housing': '住建部门',
     'supervisor_environment': '生态环境部门', 'supervisor_urban': '城管部门',
     'supervisor_township': '乡镇（街道）'} %}
+-- Incremental: a run recomputes whole months (every listed site of the month): the months with a
+-- PM10 hour rebuilt in int_hj212__hourly since the last run, and the months of the lists not built
+-- yet. A reload of the device registry or a new version of the site list or of the inspection
+-- records empties the table first and rebuilds it (reset_on_reference_change).
+{{ config(**watermarked_incremental(
+    ['report_month', 'site_code'],
+    pre_hook=[
+        "{{ reset_on_reference_change('device_registry', 'hj212', 'registry_batch_id') }}",
+        "{{ reset_on_reference_change(column='batch_id', relation=ref('stg_forms__construction_site')) }}",
+        "{{ reset_on_reference_change(column='inspection_batch_id', relation=ref('stg_forms__site_inspection')) }}",
+    ],
+)) }}
 with
 
+months as (
+    select distinct report_month
+    from {{ ref('stg_forms__construction_site') }}
+    {% if is_incremental() %}
+        where
+            report_month in (
+                select date_trunc('month', changed.obs_date)::date
+                from {{ ref('int_hj212__hourly') }} as changed
+                where changed.pollutant_code = 'a34002' and changed.{{ new_since_last_run() }}
+            )
+            or report_month not in (select t.report_month from {{ this }} as t)
+    {% endif %}
+),
+
 sites as (
-    select * from {{ ref('stg_forms__construction_site') }}
+    select s.*
+    from {{ ref('stg_forms__construction_site') }} as s
+    inner join months as m on s.report_month = m.report_month
 ),
 
 dust_devices as (
@@ -30,19 +58,21 @@ dust_devices as (
 
 pm10 as (
     select
-        device_mn,
-        date_trunc('month', obs_date)::date as report_month,
+        h.device_mn,
+        date_trunc('month', h.obs_date)::date as report_month,
         count(*) as received_hours,
-        count(*) filter (where is_valid) as valid_hours,
+        count(*) filter (where h.is_valid) as valid_hours,
         count(*) filter (
-            where is_valid and measured_value > {{ var('dust_pm10_hourly_limit_ug_m3', 150) }}
+            where h.is_valid and h.measured_value > {{ var('dust_pm10_hourly_limit_ug_m3', 150) }}
         ) as exceedance_hours,
-        max(measured_value) filter (where is_valid) as max_pm10,
-        avg(measured_value) filter (where is_valid) as mean_pm10,
-        array_agg(distinct batch_id order by batch_id) as batch_ids
-    from {{ ref('int_hj212__hourly') }}
-    where pollutant_code = 'a34002'
-    group by device_mn, date_trunc('month', obs_date)
+        max(h.measured_value) filter (where h.is_valid) as max_pm10,
+        avg(h.measured_value) filter (where h.is_valid) as mean_pm10,
+        array_agg(distinct h.batch_id order by h.batch_id) as batch_ids
+    from {{ ref('int_hj212__hourly') }} as h
+    inner join months as m
+        on h.obs_date >= m.report_month and h.obs_date < m.report_month + interval '1 month'
+    where h.pollutant_code = 'a34002'
+    group by h.device_mn, date_trunc('month', h.obs_date)
 ),
 
 inspections as (
@@ -69,6 +99,7 @@ inspections as (
         array_agg(batch_id::text || ':' || sheet || ':' || source_row order by inspection_date)
             as inspection_rows
     from {{ ref('stg_forms__site_inspection') }}
+    where report_month in (select m.report_month from months as m)
     group by site_code, report_month
 )
 
@@ -117,7 +148,10 @@ select
     s.sheet::text as sheet,
     s.source_row::integer as source_row,
     coalesce(i.inspection_rows, '{}')::text[] as inspection_rows,
-    coalesce(p.batch_ids, '{}')::bigint[] as pm10_batch_ids
+    coalesce(p.batch_ids, '{}')::bigint[] as pm10_batch_ids,
+    {{ raw_watermark(ref('stg_forms__site_inspection')) }}::bigint as inspection_batch_id,
+    {{ raw_watermark(source('hj212', 'device_registry')) }}::bigint as registry_batch_id,
+    {{ raw_watermark(ref('int_hj212__hourly'), 'raw_batch_watermark') }}::bigint as raw_batch_watermark
 from sites as s
 left join dust_devices as d on s.dust_monitor_mn = d.device_mn
 left join pm10 as p on s.dust_monitor_mn = p.device_mn and s.report_month = p.report_month

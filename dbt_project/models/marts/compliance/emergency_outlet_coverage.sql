@@ -2,33 +2,31 @@
 -- (int_compliance__emergency_outlet): whether it has a registered CEMS device, how many days of
 -- the feed window it sent valid data (>= 1 valid hour) and how many were valid days (>= 20 valid
 -- hours, HJ 212-2017 Appendix D), and the enterprise's coverage over all its listed outlets:
--- full (every outlet has a device), partial, none. Per day: emergency_outlet_day.
+-- full (every outlet has a device), partial, none. Per day: emergency_outlet_day, which this
+-- aggregates (its rows are the listed outlets' days, far fewer than cems_outlet_day's).
 with
 
 outlets as (
     select * from {{ ref('int_compliance__emergency_outlet') }}
 ),
 
-device_days as (
-    select
-        device_mn,
-        obs_date,
-        max(received_hours) as received_hours,
-        max(valid_hours) as valid_hours
-    from {{ ref('cems_outlet_day') }}
-    group by device_mn, obs_date
+-- the listed outlets' days (emergency_outlet_day, incremental): the feed window's days, and per
+-- device its days with valid data and valid days (the most of any pollutant, from cems_outlet_day)
+outlet_days as (
+    select * from {{ ref('emergency_outlet_day') }}
 ),
 
 window_days as (
-    select count(distinct obs_date) as days from device_days
+    select count(distinct obs_date) as days from outlet_days
 ),
 
 per_device as (
     select
         device_mn,
-        count(*) filter (where valid_hours > 0) as days_with_valid_data,
-        count(*) filter (where valid_hours >= {{ var('min_valid_hours_per_day', 20) }}) as valid_days
-    from device_days
+        count(distinct obs_date) filter (where sent_valid_data) as days_with_valid_data,
+        count(distinct obs_date) filter (where is_day_valid) as valid_days
+    from outlet_days
+    where device_mn is not null
     group by device_mn
 )
 

@@ -6,17 +6,32 @@
 -- (flag N, or >= 45 valid minutes: HJ 212-2017 Appendix D formula 24, RULES.md s5).
 -- is_day_valid: at least var min_valid_hours_per_day (20) valid hours (Appendix D formula 25).
 -- Validated by expectations/suites/device_day_coverage.json.
+-- Incremental: a run recomputes whole days (every registered device's row of the day): the days
+-- with an int_hj212__hourly row rebuilt since the last run. A reload of the device registry
+-- empties the table first and rebuilds it (reset_on_reference_change).
+{{ config(**watermarked_incremental(
+    ['device_mn', 'day'],
+    extra_indexes=[['day']],
+    pre_hook="{{ reset_on_reference_change('device_registry', 'hj212', 'registry_batch_id') }}",
+)) }}
 with
+
+feed_days as (
+    select distinct obs_date as day
+    from {{ ref('int_hj212__hourly') }}
+    where {{ new_since_last_run() }}
+),
 
 hourly as (
     select
-        device_mn,
-        obs_date,
-        hour_start,
-        bool_and(is_valid) as hour_valid,
-        max(batch_id) as batch_id
-    from {{ ref('int_hj212__hourly') }}
-    group by device_mn, obs_date, hour_start
+        h.device_mn,
+        h.obs_date,
+        h.hour_start,
+        bool_and(h.is_valid) as hour_valid,
+        max(h.batch_id) as batch_id
+    from {{ ref('int_hj212__hourly') }} as h
+    inner join feed_days as f on h.obs_date = f.day
+    group by h.device_mn, h.obs_date, h.hour_start
 ),
 
 per_day as (
@@ -28,10 +43,6 @@ per_day as (
         max(batch_id) as last_batch_id
     from hourly
     group by device_mn, obs_date
-),
-
-feed_days as (
-    select distinct obs_date as day from hourly
 ),
 
 devices as (
@@ -53,7 +64,9 @@ select
     (24 - coalesce(p.received_hours, 0))::integer as missing_hours,
     (coalesce(p.received_hours, 0) - coalesce(p.valid_hours, 0))::integer as invalid_hours,
     (coalesce(p.valid_hours, 0) >= {{ var('min_valid_hours_per_day', 20) }})::boolean as is_day_valid,
-    p.last_batch_id::bigint as last_batch_id
+    p.last_batch_id::bigint as last_batch_id,
+    d.registry_batch_id::bigint as registry_batch_id,
+    {{ raw_watermark(ref('int_hj212__hourly'), 'raw_batch_watermark') }}::bigint as raw_batch_watermark
 from devices as d
 cross join feed_days as f
 left join per_day as p
