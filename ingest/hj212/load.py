@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from ingest.core import ledger
 from ingest.core.ledger import BatchResult, LoadSummary, copy_text, text_value
 from ingest.hj212 import parse as hj212
+from ingest.hj212 import partitions
 
 SOURCE = "hj212"
 FEED_FOLDER = "hj212"
@@ -78,6 +79,7 @@ PACKET_COLUMNS = (
     "readings",
     "was_split",
     "raw_packet",
+    "received_hour",
 )
 _KEY = tuple[str, str, dt.datetime, str, str]
 
@@ -120,10 +122,18 @@ def files_in_interval(
     return [found[k] for k in sorted(found)], missing
 
 
-def packet_rows(packets: Iterable[hj212.Packet], batch_id: int, rel: str, receiver: str) -> str:
-    """raw.hj212_packet rows in COPY text format."""
+def packet_rows(
+    packets: Iterable[hj212.Packet],
+    batch_id: int,
+    rel: str,
+    receiver: str,
+    received: dt.datetime,
+) -> str:
+    """raw.hj212_packet rows in COPY text format (``received``: the hour the file was received,
+    the packets' partition key)."""
     head = f"{batch_id}\t{text_value(rel)}\t"
     tail = f"\t{text_value(receiver)}\t"
+    end = f"\t{received.isoformat()}\n"
     out = []
     for p in packets:
         out.append(
@@ -131,7 +141,7 @@ def packet_rows(packets: Iterable[hj212.Packet], batch_id: int, rel: str, receiv
             f"{text_value(p.flag)}\t{text_value(p.protocol)}\t{'t' if p.needs_ack else 'f'}\t"
             f"{text_value(p.pnum)}\t{text_value(p.pno)}\t"
             f"{text_value(p.data_time.isoformat() if p.data_time else None)}\t{p.kind}\t"
-            f"{p.readings}\t{'t' if p.was_split else 'f'}\t{text_value(p.raw)}\n"
+            f"{p.readings}\t{'t' if p.was_split else 'f'}\t{text_value(p.raw)}{end}"
         )
     return "".join(out)
 
@@ -219,11 +229,21 @@ class _Prepared:
     batch: ledger.Batch
     receiver: str
     hour: dt.datetime | None
+    received: dt.datetime
     parsed: hj212.ParsedLog | None = None
     unique: _Dedupe | None = None
     packets: str = ""
     readings: str = ""
+    reading_months: tuple[dt.date, ...] = ()
     error: str | None = None
+
+
+def _prepared(batch: ledger.Batch, path: Path) -> _Prepared:
+    """A file's batch with its receiver (the folder) and hours: the one it is named for, and the
+    one it counts as received in (that hour, else the hour it is loaded: never unset)."""
+    hour = hour_of_file(path)
+    now = dt.datetime.now(hj212.LOCAL_TZ).replace(minute=0, second=0, microsecond=0)
+    return _Prepared(batch, path.parent.name, hour, hour or now)
 
 
 def _prepare(prep: _Prepared, scheme: hj212.FlagScheme) -> _Prepared:
@@ -234,9 +254,11 @@ def _prepare(prep: _Prepared, scheme: hj212.FlagScheme) -> _Prepared:
     prep.parsed = hj212.parse(batch.data, scheme)
     prep.unique = dedupe(prep.parsed.readings)
     prep.packets = packet_rows(
-        prep.parsed.packets, batch.batch_id, batch.source_file, prep.receiver
+        prep.parsed.packets, batch.batch_id, batch.source_file, prep.receiver, prep.received
     )
     prep.readings = reading_rows(prep.unique.unique, batch.batch_id, batch.source_file)
+    times = {r.data_time for r in prep.unique.unique}
+    prep.reading_months = tuple(partitions.months_near(times, prep.received))
     return prep
 
 
@@ -247,6 +269,9 @@ def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
         if prep.error is not None or prep.parsed is None or prep.unique is None:
             raise OSError(prep.error or "file was not parsed")
         parsed = prep.parsed
+        # the months this file touches get their partitions first (own transaction, see there)
+        partitions.ensure(engine, "reading", prep.reading_months)
+        partitions.ensure(engine, "packet", [partitions.month_of(prep.received)])
         with engine.begin() as conn:
             copy_text(conn, "raw.hj212_packet", PACKET_COLUMNS, prep.packets)
             new, conflicts = _insert_readings(conn, prep.readings)
@@ -306,7 +331,7 @@ def load_file(
     batch = ledger.open_batch(engine, SOURCE, inbox, path, loaded_by, interval_start, interval_end)
     if isinstance(batch, BatchResult):
         return batch
-    prep = _Prepared(batch, path.parent.name, hour_of_file(path))
+    prep = _prepared(batch, path)
     try:
         _prepare(prep, scheme or hj212.FlagScheme.from_env())
     except Exception as exc:  # a parser bug must not leave the batch 'running'
@@ -373,7 +398,7 @@ def load_interval(
                 drain(0)
                 result.batches.append(batch)
                 continue
-            prep = _Prepared(batch, path.parent.name, hour_of_file(path))
+            prep = _prepared(batch, path)
             pending.append((prep, pool.submit(_prepare, prep, scheme)))
             drain(1)
         drain(0)
