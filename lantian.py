@@ -32,6 +32,7 @@ INTERNAL_VERBS = {
     "validate": "run a data-quality suite or stage on the warehouse (--help for options)",
     "url": "print the warehouse URL (starts the embedded warehouse if needed)",
     "migrate": "apply pending warehouse migrations",
+    "retention": "drop expired HJ 212 minute / real-time partitions (audited; --dry-run, --days)",
 }
 
 
