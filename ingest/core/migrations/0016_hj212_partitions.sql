@@ -144,11 +144,19 @@ begin
         foreach class in array array['minute', 'hourly'] loop
             parent := 'hj212_' || family || '_' || class;
             part := parent || '_' || to_char(m, 'YYYYMM');
-            continue when to_regclass('raw.' || quote_ident(part)) is not null;
+            -- pg_class by a query, not to_regclass: the catalog cache is not refreshed by an
+            -- advisory lock, so to_regclass could miss a partition another load just made
+            continue when exists (
+                select 1 from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
+                where n.nspname = 'raw' and c.relname = part
+            );
             if not locked then
                 perform pg_advisory_xact_lock(hashtext('lantian.raw.hj212_partitions'));
                 locked := true;
-                continue when to_regclass('raw.' || quote_ident(part)) is not null;
+                continue when exists (
+                    select 1 from pg_class as c join pg_namespace as n on c.relnamespace = n.oid
+                    where n.nspname = 'raw' and c.relname = part
+                );
             end if;
             lo := make_timestamptz(extract(year from m)::int, extract(month from m)::int, 1, 0, 0, 0, 'Asia/Shanghai');
             -- the next month's start by the calendar, not lo + 1 month (that adds in the session's
