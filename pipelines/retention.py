@@ -71,6 +71,7 @@ class Decision:
     rows: int
     min_batch: int | None
     max_batch: int | None
+    safe: bool  # the hourly model has processed it
     dropped: bool
     reason: str
 
@@ -184,7 +185,7 @@ def apply_retention(
                 conn.exec_driver_sql(f"lock table {part.name} in share mode")
             rows, low, high, finished = _inspect(conn, part)
             safe, reason = processed_by_hourly_model(conn, high, finished)
-            decision = Decision(part, rows, low, high, safe and not dry_run, reason)
+            decision = Decision(part, rows, low, high, safe, safe and not dry_run, reason)
             decisions.append(decision)
             if not decision.dropped:
                 continue
@@ -223,18 +224,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def main(engine: sa.Engine, args: argparse.Namespace) -> int:
     """Run retention, print one line per expired partition; 1 when one had to be kept."""
-    days = retention_days(args.days)
+    try:
+        days = retention_days(args.days)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     if days is None:
         print(f"{RETENTION_ENV}: keep forever; nothing dropped")
         return 0
     decisions = apply_retention(engine, days, dry_run=args.dry_run)
     for d in decisions:
-        verb = "dropped" if d.dropped else ("would drop" if args.dry_run else "KEPT")
+        verb = "dropped" if d.dropped else ("would drop" if d.safe else "KEPT")
         print(
             f"{verb} {d.partition.name} ({d.rows} rows, batches {d.min_batch}..{d.max_batch}):"
             f" {d.reason}"
         )
     if not decisions:
         print(f"no minute partition older than {days} days")
-    refused = [d for d in decisions if not d.dropped and not args.dry_run]
+    refused = [d for d in decisions if not d.safe]
     return 1 if refused else 0

@@ -6,6 +6,7 @@ hourly model has not processed it, and leaves every mart as it was (real dbt bui
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import importlib.util
 import io
@@ -395,7 +396,7 @@ KEPT_ROWS = (
 
 
 def test_retention_drops_only_what_the_hourly_model_has_processed(
-    make_database: Callable[[str], str], tmp_path: Path
+    make_database: Callable[[str], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = make_database("hj212_retention")
     inbox = tmp_path / "inbox"
@@ -412,6 +413,12 @@ def test_retention_drops_only_what_the_hourly_model_has_processed(
     assert {d.dropped for d in refused.values()} == {False}
     assert "raw.hj212_reading_minute_202603" in refused
     assert "does not exist" in refused["raw.hj212_reading_minute_202603"].reason
+    # the command says so, and fails (exit code 1) when an expired partition had to be kept
+    engine = warehouse.engine(url)
+    code = retention.main(engine, argparse.Namespace(days=str(DAYS), dry_run=True))
+    engine.dispose()
+    assert code == 1
+    assert "KEPT raw.hj212_reading_minute_202603" in capsys.readouterr().out
 
     build(url, tmp_path / "dbt")
     # a late file brings March minutes (21:00-22:00) the model has not seen yet
@@ -443,7 +450,10 @@ def test_retention_drops_only_what_the_hourly_model_has_processed(
     before = marts(url)
     assert any(before.values())
     dry = decide(url, dry_run=True)
-    assert dry["raw.hj212_reading_minute_202603"].dropped is False
+    assert (
+        dry["raw.hj212_reading_minute_202603"].safe,
+        dry["raw.hj212_reading_minute_202603"].dropped,
+    ) == (True, False)
     assert scalar(url, "select to_regclass('raw.hj212_reading_minute_202603')") is not None
     second = decide(url)
     assert second["raw.hj212_reading_minute_202603"].dropped

@@ -21,6 +21,9 @@ import yaml
 from ingest.core import grants, warehouse
 from ingest.core.migrate import migrate
 from ingest.core.paths import dbt_project_dir
+from ingest.hj212 import load as hj212_load
+from ingest.hj212 import partitions as hj212_partitions
+from ingest.hj212.protocol import frame
 from ingest.station import load as station_load
 from ingest.station import parse as ns
 from pipelines.dbt import run_dbt
@@ -215,6 +218,35 @@ def test_loader_loads_a_file_with_the_real_loader(
             {"b": result.batch_id},
         ).one()
     assert tuple(reject) == ("longitude", "116.3x")
+
+
+def test_loader_makes_hj212_partitions_without_ddl_rights(
+    users: dict[str, sa.Engine], admin: sa.Engine, tmp_path: Path
+) -> None:
+    """A packet log of a month without partitions: the loader gets them through the migration's
+    SECURITY DEFINER function (it has no DDL right of its own), and the transformer reads the new
+    partition's rows through the parent, whose privileges are the ones checked."""
+    hour = dt.datetime(2025, 11, 3, 8, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    folder = tmp_path / "inbox" / "hj212" / "r1"
+    folder.mkdir(parents=True)
+    path = folder / f"{hour:%Y-%m-%dT%H}.log"
+    path.write_text(
+        frame(
+            f"QN={hour:%Y%m%d%H%M%S}000;ST=31;CN=2051;PW=1;MN=ROLEPROBE0001;Flag=4;"
+            f"CP=&&DataTime={hour:%Y%m%d%H%M%S};a21026-Avg=20,a21026-Flag=N&&"
+        )
+        + "\r\n"
+    )
+    hj212_partitions.forget()
+    result = hj212_load.load_file(users[grants.LOADER], tmp_path / "inbox", path)
+    assert (result.status, result.loaded) == ("loaded", 1), result.message
+    with users[grants.TRANSFORMER].connect() as conn:
+        placed = conn.exec_driver_sql(
+            "select tableoid::regclass::text from raw.hj212_reading where mn = 'ROLEPROBE0001'"
+        ).scalar_one()
+    assert placed == "raw.hj212_reading_minute_202511"
+    _denied(users[grants.LOADER], "drop table raw.hj212_reading_minute_202511")
+    _denied(users[grants.TRANSFORMER], "drop table raw.hj212_reading_minute_202511")
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,11 @@ Bulk path: ``COPY`` for packets, readings and rejects. Readings are deduplicated
 in Python, then COPYed straight into ``raw.hj212_reading`` under a savepoint; only when that hits
 a key already loaded (a replay of an earlier file) does the file go the slower way: COPY into a
 temporary table, then ``insert .. on conflict do nothing``.
+
+Partitions (migration 0016): both raw tables are partitioned by CN class and month; before a
+file's COPY, :mod:`ingest.hj212.partitions` makes sure the months it touches exist (its own short
+transaction). The reading key contains both partition keys, so the dedupe above holds across
+partitions unchanged. Packets carry ``received_hour`` (the file's hour), their partition key.
 """
 
 from __future__ import annotations
