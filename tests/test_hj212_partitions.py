@@ -475,3 +475,41 @@ def test_retention_drops_only_what_the_hourly_model_has_processed(
             " minutes, and the dropped minutes are gone (issue 15's incremental models fix this)"
         )
     assert after == before
+
+
+def _history(url: str, inbox: Path, target: Path, drop: bool) -> None:
+    """March-April minutes and a late March file, built; retention when ``drop``; then a June
+    hour arrives and the hourly run builds it."""
+    engine = warehouse.engine(url)
+    device_registry.load_registry(engine, registry(inbox.parent / "registry.csv"))
+    engine.dispose()
+    load(url, inbox, at(31, 21), at(1, 10, month=4))
+    build(url, target)
+    if drop:
+        assert [d.dropped for d in decide(url).values()] == [True] * 4
+        assert scalar(url, "select count(*) from raw.hj212_reading where cn = '2051'") == 0
+    load(url, inbox, at(10, 8, month=6), at(10, 9, month=6))
+    build(url, target)
+
+
+def test_marts_after_a_drop_equal_those_of_a_warehouse_that_kept_its_minutes(
+    make_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    first_files(inbox)
+    write(inbox, "r3", at(1, 9, month=4), minutes(at(31, 21), 50, base=50))
+    june = at(10, 8, month=6)
+    write(inbox, "r1", june, [*minutes(june, 60), packet("2061", june, "30")])
+    kept, dropped = make_database("hj212_kept"), make_database("hj212_dropped")
+    _history(kept, inbox, tmp_path / "dbt_kept", drop=False)
+    _history(dropped, inbox, tmp_path / "dbt_dropped", drop=True)
+    incremental = scalar(
+        dropped,
+        "select count(*) from information_schema.columns where table_schema = 'intermediate'"
+        " and table_name = 'int_hj212__hourly' and column_name = 'raw_batch_watermark'",
+    )
+    with_minutes, without = marts(kept), marts(dropped)
+    assert any(with_minutes.values())
+    if not incremental and without != with_minutes:
+        pytest.xfail("int_hj212__hourly is a full-rebuild table here (see above)")
+    assert without == with_minutes
