@@ -336,6 +336,29 @@ def test_a_row_the_default_partition_caught_moves_into_its_new_partition(
         conn.exec_driver_sql("drop table raw.hj212_reading_hourly_201905")
 
 
+def test_a_load_that_cannot_make_its_partition_in_time_lands_in_the_default(
+    warehouses: tuple[str, str, Path], tmp_path: Path
+) -> None:
+    """A long query holding the default partition (attaching a partition locks it): the load
+    does not wait for it beyond the lock timeout, its rows go to the default partition, and the
+    next call for that month moves them into the partition."""
+    new_url, _, _ = warehouses
+    hour = at(10, 8, month=9)
+    write(tmp_path / "inbox", "r1", hour, minutes(hour, 10))
+    partitions.forget()
+    engine = warehouse.engine(new_url)
+    with engine.connect() as reader, reader.begin():
+        reader.exec_driver_sql("select count(*) from raw.hj212_reading_minute_default")
+        summary = load(new_url, tmp_path / "inbox", hour, hour + dt.timedelta(hours=1))
+    assert [b.status for b in summary.batches] == ["loaded"]
+    assert scalar(new_url, "select to_regclass('raw.hj212_reading_minute_202609')") is None
+    assert scalar(new_url, "select count(*) from raw.hj212_reading_minute_default") == 30
+    assert partitions.ensure(engine, "reading", [dt.date(2026, 9, 1)]) == 2
+    engine.dispose()
+    assert scalar(new_url, "select count(*) from raw.hj212_reading_minute_default") == 0
+    assert scalar(new_url, "select count(*) from raw.hj212_reading_minute_202609") == 30
+
+
 # -- retention ------------------------------------------------------------------------------
 
 

@@ -263,7 +263,8 @@ def _prepare(prep: _Prepared, scheme: hj212.FlagScheme) -> _Prepared:
     )
     prep.readings = reading_rows(prep.unique.unique, batch.batch_id, batch.source_file)
     times = {r.data_time for r in prep.unique.unique}
-    prep.reading_months = tuple(partitions.months_near(times, prep.received))
+    months = {*partitions.months_near(times, prep.received), *partitions.ahead(prep.received)}
+    prep.reading_months = tuple(sorted(months))
     return prep
 
 
@@ -276,7 +277,7 @@ def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
         parsed = prep.parsed
         # the months this file touches get their partitions first (own transaction, see there)
         partitions.ensure(engine, "reading", prep.reading_months)
-        partitions.ensure(engine, "packet", [partitions.month_of(prep.received)])
+        partitions.ensure(engine, "packet", partitions.ahead(prep.received))
         with engine.begin() as conn:
             copy_text(conn, "raw.hj212_packet", PACKET_COLUMNS, prep.packets)
             new, conflicts = _insert_readings(conn, prep.readings)

@@ -46,6 +46,15 @@ def _month_index(month: dt.date) -> int:
     return month.year * 12 + month.month - 1
 
 
+def ahead(received: dt.datetime) -> list[dt.date]:
+    """The month of the hour a file was received and the next one. Asking for the next month
+    early moves its creation away from the hour its first rows arrive: if the lock cannot be had
+    then (see :func:`ensure`), a later file asks again long before any row needs it."""
+    month = month_of(received)
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return [month, following]
+
+
 def months_near(times: Iterable[dt.datetime], received: dt.datetime) -> list[dt.date]:
     """The distinct months of ``times`` within the window around the ``received`` hour."""
     base = _month_index(month_of(received))
@@ -56,8 +65,9 @@ def months_near(times: Iterable[dt.datetime], received: dt.datetime) -> list[dt.
 def ensure(engine: sa.Engine, family: str, months: Iterable[dt.date]) -> int:
     """Make sure the monthly partitions of ``family`` ('reading' or 'packet') exist for
     ``months``; return how many were created now. A lock the warehouse cannot grant in time
-    (a long query on a default partition) is logged and skipped: the rows then land in the
-    default partition, and the next call for that month moves them into its partition."""
+    (a long query on a default partition: attaching locks it) is logged and skipped within
+    seconds: the rows then land in the default partition, and the next call for that month
+    moves them into its partition."""
     where = engine.url.render_as_string(hide_password=True)
     with _known_lock:
         wanted = sorted({m for m in months if (where, family, m) not in _known})
@@ -65,7 +75,7 @@ def ensure(engine: sa.Engine, family: str, months: Iterable[dt.date]) -> int:
         return 0
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql("set local lock_timeout = '30s'")
+            conn.exec_driver_sql("set local lock_timeout = '5s'")
             created = conn.execute(
                 sa.text("select raw.hj212_ensure_partitions(:family, cast(:months as date[]))"),
                 {"family": family, "months": wanted},
