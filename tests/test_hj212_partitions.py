@@ -485,19 +485,8 @@ def test_retention_drops_only_what_the_hourly_model_has_processed(
     dropped = [d for d in (*first.values(), *second.values()) if d.dropped]
     assert scalar(url, "select count(*) from audit.hj212_partition_drop") == len(dropped)
 
-    incremental = scalar(
-        url,
-        "select count(*) from information_schema.columns where table_schema = 'intermediate'"
-        " and table_name = 'int_hj212__hourly' and column_name = 'raw_batch_watermark'",
-    )
-    build(url, tmp_path / "dbt")  # the next hourly run after the drop
-    after = marts(url)
-    if not incremental and after != before:
-        pytest.xfail(
-            "int_hj212__hourly is a full-rebuild table here: it re-derives every hour from the"
-            " minutes, and the dropped minutes are gone (issue 15's incremental models fix this)"
-        )
-    assert after == before
+    build(url, tmp_path / "dbt")  # the next hourly run after the drop (incremental models)
+    assert marts(url) == before
 
 
 def _history(url: str, inbox: Path, target: Path, drop: bool) -> None:
@@ -526,13 +515,6 @@ def test_marts_after_a_drop_equal_those_of_a_warehouse_that_kept_its_minutes(
     kept, dropped = make_database("hj212_kept"), make_database("hj212_dropped")
     _history(kept, inbox, tmp_path / "dbt_kept", drop=False)
     _history(dropped, inbox, tmp_path / "dbt_dropped", drop=True)
-    incremental = scalar(
-        dropped,
-        "select count(*) from information_schema.columns where table_schema = 'intermediate'"
-        " and table_name = 'int_hj212__hourly' and column_name = 'raw_batch_watermark'",
-    )
     with_minutes, without = marts(kept), marts(dropped)
     assert any(with_minutes.values())
-    if not incremental and without != with_minutes:
-        pytest.xfail("int_hj212__hourly is a full-rebuild table here (see above)")
     assert without == with_minutes
