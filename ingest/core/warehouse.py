@@ -215,7 +215,7 @@ def engine(url: str | None = None) -> sa.Engine:
 
 
 def dbt_env(url: str | None = None) -> dict[str, str]:
-    """The ``DBT_*`` variables that ``dbt_project/profiles.yml`` reads via ``env_var()``."""
+    """The variables that ``dbt_project/profiles.yml`` reads via ``env_var()``, and libpq's options."""
     parts = urlsplit(url or warehouse_url())
     return {
         "LANTIAN_DB_HOST": parts.hostname or "127.0.0.1",
@@ -223,4 +223,8 @@ def dbt_env(url: str | None = None) -> dict[str, str]:
         "LANTIAN_DB_USER": parts.username or "postgres",
         "LANTIAN_DB_PASSWORD": parts.password or "",
         "LANTIAN_DB_NAME": parts.path.lstrip("/") or DEFAULT_DB,
+        # libpq's session options for dbt's connections: no JIT. The incremental models' queries
+        # are small, and compiling them cost more than it saved (an hourly HJ 212 dbt run with
+        # 14 days of history: 23.6 s with JIT, 17.7 s without)
+        "PGOPTIONS": " ".join(filter(None, (os.environ.get("PGOPTIONS"), "-c jit=off"))),
     }
