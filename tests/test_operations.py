@@ -149,3 +149,64 @@ def test_a_load_the_warehouse_interrupts_raises_for_a_retry_not_a_bad_file(
     assert retried["batches_loaded"] == 1 and retried["failures"] == []
     assert _rows(url, "select count(*) from raw.station_hour_publication") == [(2,)]
     assert "0 files failed" in summary(url)
+
+
+@pytest.mark.slow
+def test_a_batch_that_commits_after_a_later_one_still_reaches_the_marts(
+    make_database: Callable[[str], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backfill loads hours in parallel, so batches commit in any order: an incremental
+    build between a later batch's commit and an earlier one's must not put the earlier one under
+    its watermark for ever. The loader's steps, interleaved as two concurrent runs do them: hour
+    1's batch opens, hour 2 loads whole, dbt builds, then hour 1's rows land and commit."""
+    import yaml
+
+    from ingest.reference import profile as reference
+    from ingest.station import load
+    from pipelines.dbt import run_dbt
+    from tests.test_county import PROFILE
+    from tests.test_warehouse_path import snapshot
+
+    url = make_database("out_of_order")
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    inbox = tmp_path / "inbox"
+    start = dt.datetime.combine(DAY, dt.time(), ns.LOCAL_TZ)
+    for h in (1, 2):
+        _hour_file(inbox / "national_station", start + dt.timedelta(hours=h), ("N1", "N2"))
+    first = inbox / "national_station" / f"{start + dt.timedelta(hours=1):%Y-%m-%dT%H}.csv"
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://"))
+    profile = tmp_path / "profile.yaml"
+    city = {k: v for k, v in PROFILE["city"].items() if k != "county_stations"}
+    profile.write_text(yaml.safe_dump({"city": city}, allow_unicode=True), encoding="utf-8")
+    reference.load_profile(engine, profile)
+    slow = ledger.open_batch(engine, load.NATIONAL.source, inbox, first, "run-a")
+    assert isinstance(slow, ledger.Batch)
+    hour2 = start + dt.timedelta(hours=1)
+    pipeline.load_station_interval(hour2, hour2 + dt.timedelta(hours=1), "run-b", inbox)
+    select = ["--select", "+station_hour_aqi"]
+    assert run_dbt(["build", *select], url, target_path=tmp_path / "t").success
+    parsed = ns.parse(first, slow.data)
+    with engine.begin() as conn:  # run A's rows land and commit now
+        ledger.copy_csv(
+            conn,
+            "raw.station_hour_publication",
+            load.RAW_COLUMNS,
+            load.raw_rows(
+                slow.batch_id,
+                slow.source_file,
+                load.publication_stage(first),
+                load.NATIONAL.network,
+                parsed.records,
+            ),
+        )
+        slow.close_loaded(conn, parsed.records_in, len(parsed.records))
+    assert run_dbt(["build", *select], url, target_path=tmp_path / "t").success
+    hours = _rows(
+        url, "select observed_at, count(*) from marts.station_hour_aqi group by 1 order by 1"
+    )
+    assert [n for _, n in hours] == [2, 2], hours  # both hours, both stations
+    tables = ("intermediate.int_station_hour__current", "marts.station_hour_aqi")
+    incremental = snapshot(engine, tables)
+    assert run_dbt(["build", "--full-refresh", *select], url, target_path=tmp_path / "t").success
+    assert snapshot(engine, tables) == incremental
+    engine.dispose()

@@ -1,7 +1,8 @@
 {#-
   Incremental models process only what changed since their last run, so an hourly run's cost does
   not grow with the years of history behind it. Every row carries raw_batch_watermark: the highest
-  raw batch id the warehouse held when the row was (re)built. A downstream model takes the rows of
+  raw batch id the warehouse held when the row was (re)built, kept below any batch still loading
+  (below_unfinished_batches). A downstream model takes the rows of
   its input whose watermark is above its own highest one.
 -#}
 {% macro new_since_last_run(column='raw_batch_watermark') -%}
@@ -68,7 +69,30 @@
   column='raw_batch_watermark', an incremental model: what it had processed).
 -#}
 {% macro raw_watermark(relation, column='batch_id') -%}
-    (select coalesce(max(watermark_source.{{ column }}), 0) from {{ relation }} as watermark_source)
+    (
+        select
+            least(coalesce(max(watermark_source.{{ column }}), 0), {{ below_unfinished_batches() }})
+        from {{ relation }} as watermark_source
+    )
+{%- endmacro %}
+
+{#-
+  Batches commit in any order (a backfill loads its hours in parallel): a batch still loading
+  while a model runs may have a lower id than one already in raw, and a watermark above it would
+  leave it out for ever. So a watermark stays below the lowest batch still running; the units of
+  the batches above it are read again by the next run (delete+insert: the same rows). A batch
+  left running for over a day is a crash's leftover (closed as interrupted when its file is
+  opened again), not a load: it holds no watermark back.
+-#}
+{% macro below_unfinished_batches() -%}
+    coalesce(
+        (
+            select min(running.batch_id) - 1
+            from {{ source('audit', 'load_batch') }} as running
+            where running.status = 'running' and running.started_at > now() - interval '1 day'
+        ),
+        9223372036854775807
+    )
 {%- endmacro %}
 
 {% macro raw_station_watermark() -%}
