@@ -273,19 +273,9 @@ def cycle(
     hj_s = time.perf_counter() - began
     st = station_step.load_station_interval(hour, end, run, work)
     load_s = time.perf_counter() - began
-    snapshot = transform.warehouse_snapshot()
-    transform.build(transform.UPSTREAM)
-    gate = transform.gate_step(run, snapshot, asset_triggered=True)
-    scope = gate["scope"]
-    assert isinstance(scope, dict)
-    transform.marts_build_step(
-        list(gate["blocked"]),
-        run,
-        snapshot,
-        full_validation=scope["days"] is None,  # type: ignore[call-overload]
-    )
+    gate = transform.build_and_gate(run, asset_triggered=True)
     transform_s = time.perf_counter() - began - load_s
-    transform.marts_step(run, scope)
+    transform.marts_step(run, gate["scope"])  # type: ignore[arg-type]
     validate_s = time.perf_counter() - began - load_s - transform_s
     # the same rows for the bare COPY (batch ids of their own: the station key holds them)
     fake = 10_000_000 + int(receipt.timestamp()) // 3600 * 1000

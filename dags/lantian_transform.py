@@ -44,24 +44,16 @@ with DAG(
 
     @task.short_circuit
     def anything_new() -> bool:
-        """An asset-triggered run builds only when a batch loaded that no finished transform saw
-        (an event whose data an earlier run already took starts no second build); a manual run
-        always builds."""
-        from pipelines.transform import unseen_loads
+        """An asset-triggered run builds only when a batch loaded that no finished transform
+        saw; a manual run always builds (``pipelines.scope.should_build``)."""
+        from pipelines.scope import should_build
 
-        run = get_current_context()["dag_run"]
-        if run.run_type != "asset_triggered":
-            return True
-        unseen = unseen_loads()
-        if unseen is None:
-            print("no transform has finished yet: building")
-            return True
-        print(f"batches no finished transform saw: {unseen or 'none (nothing to build)'}")
-        return bool(unseen)
+        return should_build(get_current_context()["dag_run"].run_type == "asset_triggered")
 
     @task
     def dbt_build_upstream() -> dict[str, object]:
-        from pipelines.transform import UPSTREAM, build, warehouse_snapshot
+        from pipelines.scope import warehouse_snapshot
+        from pipelines.transform import UPSTREAM, build
 
         seen = warehouse_snapshot()  # the batches this snapshot shows are in the build
         return {**build(UPSTREAM), "seen_snapshot": seen}
@@ -83,12 +75,11 @@ with DAG(
     ) -> dict[str, object]:
         from pipelines.transform import marts_build_step
 
-        scope = gate_result.get("scope") or {}
         return marts_build_step(
             list(gate_result.get("blocked") or []),  # type: ignore[call-overload]
             _pipeline_run(),
             str(upstream_result["seen_snapshot"]),
-            full_validation=scope.get("days") is None,  # type: ignore[union-attr]
+            gate_result.get("scope"),  # type: ignore[arg-type]
         )
 
     @task(trigger_rule="all_done")
@@ -121,7 +112,7 @@ with DAG(
         been consumed by this run, or by none): announce them, so the next run takes them."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from pipelines.transform import loaded_outside
+        from pipelines.scope import loaded_outside
 
         ti = get_current_context()["ti"]
         upstream = ti.xcom_pull(task_ids="dbt_build_upstream") or {}

@@ -25,7 +25,7 @@ HJ212_RAW = Asset("lantian://warehouse/raw/hj212_packet")
 FORMS_RAW = Asset("lantian://warehouse/raw/form_record")
 MARTS = Asset("lantian://warehouse/marts/indicators")
 # loads a transform run did not see (they committed after it started): the run announces them
-# itself, so no load waits for an unrelated event (pipelines.transform.loaded_outside)
+# itself, so no load waits for an unrelated event (pipelines.scope.loaded_outside)
 PENDING = Asset("lantian://warehouse/raw/pending")
 
 # Retries where one can succeed (the warehouse restarting or unreachable, a lock timeout);

@@ -17,7 +17,7 @@ from expectations.runner import exclusions, recorded_failures, run_stage, verdic
 from ingest.core import warehouse
 from ingest.core.migrate import migrate
 from pipelines.dbt import relations_selected, run_dbt
-from pipelines.scope import Scope, run_scope
+from pipelines.scope import Scope, record_built, run_scope, warehouse_snapshot
 from pipelines.settings import report_dir
 
 # dbt selections of the transform: the layers below the marts (and the quarantine views over
@@ -54,72 +54,6 @@ def build(selection: list[str] | None = None) -> dict[str, object]:
     return {"dbt_invocation_id": outcome.invocation_id, "dbt_nodes": outcome.results}
 
 
-def warehouse_snapshot() -> str:
-    """The warehouse's snapshot (``pg_current_snapshot()``), read before a build: the batches
-    whose loading transaction it shows are in the build; the others are not (migration 0015)."""
-    return str(_scalar("select cast(pg_current_snapshot() as text)"))
-
-
-def loaded_outside(snapshot: str) -> list[int]:
-    """The loaded batches ``snapshot`` does not show: data a build that started from it has not
-    seen (exact: by the committing transaction, not by a clock)."""
-    engine = warehouse.engine()
-    try:
-        with engine.connect() as conn:
-            return list(
-                conn.execute(
-                    sa.text(
-                        "select batch_id from audit.load_batch where status = 'loaded'"
-                        " and loaded_xid is not null and not pg_visible_in_snapshot("
-                        "loaded_xid, cast(:s as pg_snapshot)) order by batch_id"
-                    ),
-                    {"s": snapshot},
-                ).scalars()
-            )
-    finally:
-        engine.dispose()
-
-
-def unseen_loads() -> list[int] | None:
-    """The loaded batches no finished transform has seen; ``None`` when no transform has
-    finished yet (so there is no build to compare with: build)."""
-    engine = warehouse.engine()
-    migrate(engine)
-    engine.dispose()
-    last = _scalar(
-        "select seen_snapshot from dq.transform_run order by built_at desc, pipeline_run limit 1"
-    )
-    return None if last is None else loaded_outside(str(last))
-
-
-def record_built(pipeline_run: str, snapshot: str, full_validation: bool = True) -> None:
-    """Record that ``pipeline_run``'s marts build finished on the data ``snapshot`` showed, and
-    whether the run validated every row (``pipelines.scope``: the nightly full validation)."""
-    engine = warehouse.engine()
-    try:
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "insert into dq.transform_run (pipeline_run, seen_snapshot, full_validation)"
-                    " values (:r, :s, :f) on conflict (pipeline_run) do update set seen_snapshot"
-                    " = excluded.seen_snapshot, full_validation = excluded.full_validation,"
-                    " built_at = clock_timestamp()"
-                ),
-                {"r": pipeline_run, "s": snapshot, "f": full_validation},
-            )
-    finally:
-        engine.dispose()
-
-
-def _scalar(sql: str) -> object:
-    engine = warehouse.engine()
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text(sql)).scalar()
-    finally:
-        engine.dispose()
-
-
 def gate_step(
     pipeline_run: str, snapshot: str | None = None, asset_triggered: bool = False
 ) -> dict[str, object]:
@@ -136,11 +70,12 @@ def marts_build_step(
     blocked: list[str],
     pipeline_run: str | None = None,
     snapshot: str | None = None,
-    full_validation: bool = True,
+    scope: dict[str, object] | None = None,
 ) -> dict[str, object]:
     """dbt build of the marts, without the models a failed gate keeps at their last good version;
-    once built, the run is recorded with the ``snapshot`` its upstream build started from (what
-    :func:`unseen_loads` compares the next asset-triggered run with).
+    once built, the run is recorded with the ``snapshot`` its upstream build started from and
+    whether its ``scope`` (the gate's) validated every row (``pipelines.scope.record_built``:
+    what the next asset-triggered run compares with).
 
     A held-back model that was never built has no last good version: the step says so plainly
     (the marts suites then skip its table with that reason)."""
@@ -154,8 +89,22 @@ def marts_build_step(
         )
     result = build([*MARTS, *exclusions(blocked)])
     if pipeline_run and snapshot:
-        record_built(pipeline_run, snapshot, full_validation)
+        record_built(pipeline_run, snapshot, Scope.from_dict(scope).full)
     return {**result, "excluded": blocked, "held_back": held, "never_built": absent}
+
+
+def build_and_gate(pipeline_run: str, asset_triggered: bool = False) -> dict[str, object]:
+    """The build half of one transform run in one process, in the DAG's order (the bench and
+    the tests; the DAG runs each step as its own task): read the snapshot, build below the marts,
+    the gate suites over the run's scope, the marts build without what they blocked. Returns the
+    gate's result; its ``scope`` is what :func:`marts_step` validates next."""
+    snapshot = warehouse_snapshot()
+    build(UPSTREAM)
+    gate = gate_step(pipeline_run, snapshot, asset_triggered)
+    scope = gate["scope"]
+    assert isinstance(scope, dict)
+    marts_build_step(list(gate["blocked"]), pipeline_run, snapshot, scope)  # type: ignore[call-overload]
+    return gate
 
 
 def _absent(relations: list[str]) -> list[str]:

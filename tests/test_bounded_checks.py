@@ -17,7 +17,7 @@ from ingest.core import warehouse
 from ingest.station import load
 from ingest.station import parse as ns
 from pipelines import transform as transform_steps
-from pipelines.scope import run_scope
+from pipelines.scope import run_scope, warehouse_snapshot
 from tests.conftest import REAL
 from tests.test_expectations_marts import MN_A, batch, hourly, make_station_inbox, registry
 
@@ -47,18 +47,8 @@ def test_a_run_validates_the_days_it_changed_and_a_failing_suite_everything(
         hourly(conn, batch(conn, "hj212", 2, 2, 0, 0), MN_A, "31", {0: "N", 1: "N"})
 
     def transform(run: str) -> dict[str, object]:
-        snapshot = transform_steps.warehouse_snapshot()
-        transform_steps.build(transform_steps.UPSTREAM)
-        gate = transform_steps.gate_step(run, snapshot, asset_triggered=True)
-        scope = gate["scope"]
-        assert isinstance(scope, dict)
-        transform_steps.marts_build_step(
-            list(gate["blocked"]),  # type: ignore[call-overload]
-            run,
-            snapshot,
-            full_validation=scope["days"] is None,
-        )
-        transform_steps.marts_step(run, scope)
+        gate = transform_steps.build_and_gate(run, asset_triggered=True)
+        transform_steps.marts_step(run, gate["scope"])  # type: ignore[arg-type]
         return gate
 
     def validated(run: str) -> dict[str, list[dt.date] | None]:
@@ -126,7 +116,7 @@ def test_a_run_validates_the_days_it_changed_and_a_failing_suite_everything(
     # have nothing to validate and say so; the others validate every row
     with engine.begin() as conn:
         batch(conn, "form:key_task", 1, 1, 0, 0)
-    forms_only = run_scope(transform_steps.warehouse_snapshot(), asset_triggered=True)
+    forms_only = run_scope(warehouse_snapshot(), asset_triggered=True)
     assert forms_only.days == ()
     stage = runner.run_stage(url, "marts", "run-forms", days=forms_only.days)
     reasons = {o.suite.name: o.skipped_reason for o in stage.outcomes}
@@ -135,7 +125,7 @@ def test_a_run_validates_the_days_it_changed_and_a_failing_suite_everything(
     assert "hj212_reading_staging" not in reasons  # a gate suite: not in this stage
 
     # what makes a run validate every row
-    snapshot = transform_steps.warehouse_snapshot()
+    snapshot = warehouse_snapshot()
     assert run_scope(snapshot, asset_triggered=False).full  # a manual run
     with engine.begin() as conn:  # the last full validation was yesterday: the nightly one
         conn.execute(sa.text("update dq.transform_run set built_at = built_at - interval '1 day'"))

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from ingest.core import ledger
 from ingest.core.ledger import LoadFailed
 from ingest.station import parse as ns
+from pipelines import scope
 from pipelines import station as pipeline
-from pipelines import transform
 from pipelines.summary import summary
 from tests.test_county import DAY, _hour_file, _rows
 
@@ -94,14 +94,14 @@ def test_a_transform_builds_only_batches_no_finished_transform_saw(
         ]
 
     load_hour(1)
-    assert transform.unseen_loads() is None  # no transform finished: the first one builds
-    first = transform.warehouse_snapshot()
-    transform.record_built("run-1", first)
-    assert transform.unseen_loads() == []  # a second event for hour 1's batch builds nothing
+    assert scope.unseen_loads() is None  # no transform finished: the first one builds
+    first = scope.warehouse_snapshot()
+    scope.record_built("run-1", first)
+    assert scope.unseen_loads() == []  # a second event for hour 1's batch builds nothing
 
     load_hour(2)
-    assert transform.unseen_loads() == [last_batch()]
-    assert transform.loaded_outside(first) == [last_batch()]
+    assert scope.unseen_loads() == [last_batch()]
+    assert scope.loaded_outside(first) == [last_batch()]
 
     # a batch commits while a build reads its snapshot: that build has not seen it
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg2://"))
@@ -111,12 +111,12 @@ def test_a_transform_builds_only_batches_no_finished_transform_saw(
     assert isinstance(batch, ledger.Batch)
     with engine.begin() as conn:
         batch.close_loaded(conn, records_in=0, loaded=0)
-        during = transform.warehouse_snapshot()  # another session, the batch not yet committed
+        during = scope.warehouse_snapshot()  # another session, the batch not yet committed
     engine.dispose()
-    transform.record_built("run-2", during)
-    assert transform.unseen_loads() == [batch.batch_id]  # so the next run builds it
-    transform.record_built("run-3", transform.warehouse_snapshot())
-    assert transform.unseen_loads() == []
+    scope.record_built("run-2", during)
+    assert scope.unseen_loads() == [batch.batch_id]  # so the next run builds it
+    scope.record_built("run-3", scope.warehouse_snapshot())
+    assert scope.unseen_loads() == []
 
 
 def test_a_load_the_warehouse_interrupts_raises_for_a_retry_not_a_bad_file(

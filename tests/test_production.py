@@ -543,9 +543,7 @@ def test_production_topology_runs_the_hours(
                 if name.startswith(("LANTIAN_", "WAREHOUSE_")):
                     monkeypatch.setenv(name, value)
             station_step.load_station_interval(last, last + dt.timedelta(hours=1), loaded_by="ref")
-            transform_steps.build(transform_steps.UPSTREAM)
-            gate = transform_steps.gate_step("reference")
-            transform_steps.marts_build_step(list(gate["blocked"]))  # type: ignore[call-overload]
+            transform_steps.build_and_gate("reference", asset_triggered=True)
             reference = warehouse.engine(reference_url)
             try:
                 assert _contents(wh) == _contents(reference)
