@@ -7,7 +7,9 @@ it at the end. Database names carry the process id, so parallel sessions never c
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,21 +47,23 @@ def server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def make_database(server_url: str) -> Iterator[Callable[[str], str]]:
-    """Factory: a fresh, migrated database ``lantian_<purpose>_<pid>``; all dropped at the end."""
+def make_database(server_url: str) -> Iterator[Callable[..., str]]:
+    """Factory: a fresh database ``lantian_<purpose>_<pid>``, migrated unless ``migrated=False``
+    (a test that migrates it itself, e.g. to an earlier version); all dropped at the end."""
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     created: list[str] = []
 
-    def make(purpose: str) -> str:
+    def make(purpose: str, migrated: bool = True) -> str:
         name = f"lantian_{purpose}_{os.getpid()}"
         with admin.connect() as conn:
             conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
             conn.execute(sa.text(f'create database "{name}"'))
         created.append(name)
         url = _with_db(server_url, name)
-        eng = warehouse.engine(url)
-        migrate(eng)
-        eng.dispose()
+        if migrated:
+            eng = warehouse.engine(url)
+            migrate(eng)
+            eng.dispose()
         return url
 
     yield make
@@ -113,6 +117,22 @@ def airflow_env(state: Path, **extra: str) -> dict[str, str]:
     )
     (state / "airflow").mkdir(parents=True, exist_ok=True)
     return env
+
+
+def dagbag_json(state: Path, expression: str, setup: str = "") -> object:
+    """``expression`` (Python over ``b``, a ``DagBag`` of the repository's ``dags/``, after the
+    statements ``setup``), evaluated in an Airflow subprocess with its own AIRFLOW_HOME under
+    ``state`` and returned through JSON: how every Airflow process would see the DAG files."""
+    code = (
+        "import json; from airflow.dag_processing.dagbag import DagBag; b = DagBag(); "
+        + (f"{setup}; " if setup else "")
+        + f"print(json.dumps({expression}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=airflow_env(state), capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture

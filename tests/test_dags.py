@@ -6,7 +6,6 @@ folder), exactly as ``lantian.py run`` does.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,23 +15,18 @@ import pytest
 import sqlalchemy as sa
 
 from ingest.core import warehouse
-from tests.conftest import REPO, airflow_env
+from tests.conftest import REPO, airflow_env, dagbag_json
 
 BIN = Path(sys.executable).parent
 
 
 def test_dag_files_import_without_errors(tmp_path: Path) -> None:
-    code = (
-        "import json; from airflow.dag_processing.dagbag import DagBag;"
-        "b = DagBag();"
-        "print(json.dumps({'errors': {k: str(v) for k, v in b.import_errors.items()},"
-        " 'dags': {d: type(b.dags[d].timetable).__name__ for d in b.dags}}))"
+    result = dagbag_json(
+        tmp_path,
+        "{'errors': {k: str(v) for k, v in b.import_errors.items()},"
+        " 'dags': {d: type(b.dags[d].timetable).__name__ for d in b.dags}}",
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert isinstance(result, dict)
     assert result["errors"] == {}
     expected = {
         "lantian_station_ingest": "CronDataIntervalTimetable",
@@ -125,16 +119,12 @@ def test_tasks_retry_where_a_retry_can_succeed_and_only_there(tmp_path: Path) ->
     """Issue 14, finding 7: the loads and the builds retry with exponential backoff (the
     warehouse restarting, a lock timeout: tests/test_production.py restarts the server and
     watches them recover); what judges recorded results, or a bad file, does not retry."""
-    code = (
-        "import json; from airflow.dag_processing.dagbag import DagBag; b = DagBag();"
-        "print(json.dumps({d: {t.task_id: [t.retries, bool(t.retry_exponential_backoff)]"
-        " for t in b.dags[d].tasks} for d in b.dags if d.startswith('lantian_')}))"
+    tasks = dagbag_json(
+        tmp_path,
+        "{d: {t.task_id: [t.retries, bool(t.retry_exponential_backoff)]"
+        " for t in b.dags[d].tasks} for d in b.dags if d.startswith('lantian_')}",
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    tasks = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert isinstance(tasks, dict)
     never = {"bad_files", "verdict", "catch_up", "watcher"}
     retried = {
         "load_station_files", "load_reference_config", "load_hj212_packets",

@@ -15,27 +15,21 @@ import sqlalchemy as sa
 
 from ingest.core import warehouse
 from samples.forms import generate_forms
-from tests.conftest import REPO, airflow_env
+from tests.conftest import REPO, airflow_env, dagbag_json
 
 BIN = Path(sys.executable).parent
 PROFILE = REPO / "config" / "city_profile.yaml"
 
 
 def test_forms_dag_imports_with_an_hourly_shanghai_timetable(tmp_path: Path) -> None:
-    code = (
-        "import json; from airflow.dag_processing.dagbag import DagBag;"
-        "b = DagBag(); d = b.dags['lantian_forms_ingest'];"
-        "t = d.timetable; task = d.get_task('announce');"
-        "print(json.dumps({'errors': {k: str(v) for k, v in b.import_errors.items()},"
+    result = dagbag_json(
+        tmp_path,
+        "{'errors': {k: str(v) for k, v in b.import_errors.items()},"
         " 'timetable': type(t).__name__, 'cron': t._expression, 'tz': str(t._timezone),"
         " 'tasks': [x.task_id for x in d.tasks], 'outlets': [o.uri for o in task.outlets],"
-        " 'params': sorted(d.params.keys())}))"
+        " 'params': sorted(d.params.keys())}",
+        setup="d = b.dags['lantian_forms_ingest']; t = d.timetable; task = d.get_task('announce')",
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result == {
         "errors": {},
         "timetable": "CronDataIntervalTimetable",

@@ -10,12 +10,10 @@ import argparse
 import datetime as dt
 import importlib.util
 import io
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
@@ -165,30 +163,8 @@ def _columns(engine: sa.Engine, table: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server_db(server_url: str) -> Iterator[Callable[[str], str]]:
-    """Factory: an empty database (not migrated), dropped at the end."""
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    made: list[str] = []
-
-    def make(purpose: str) -> str:
-        name = f"lantian_{purpose}_{os.getpid()}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
-            conn.exec_driver_sql(f'create database "{name}"')
-        made.append(name)
-        return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-
-    yield make
-    with admin.connect() as conn:
-        for name in made:
-            conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
-    admin.dispose()
-
-
-@pytest.fixture(scope="module")
 def warehouses(
-    make_database: Callable[[str], str],
-    server_db: Callable[[str], str],
+    make_database: Callable[..., str],
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch_module: pytest.MonkeyPatch,
 ) -> tuple[str, str, Path]:
@@ -203,7 +179,7 @@ def warehouses(
     engine.dispose()
     load(new_url, inbox, at(31, 22), at(1, 1, month=4))
 
-    old_url = server_db("hj212_part_old")
+    old_url = make_database("hj212_part_old", migrated=False)
     before = tmp / "migrations_0015"
     before.mkdir()
     for path in sorted(migrations.MIGRATIONS.glob("*.sql")):
