@@ -22,7 +22,27 @@ from ingest.core import warehouse
 from ingest.core.migrate import migrate
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("LANTIAN_SHARED", REPO.parent / "shared"))
+
+
+def _shared_folder() -> Path:
+    """The standards and the real published data: ``LANTIAN_SHARED``, else ``../shared`` beside
+    the checkout, else beside the local checkout this one was cloned from (CI tests a fresh
+    clone in a temporary folder: ``git clone /work/main $d/repo``)."""
+    if os.environ.get("LANTIAN_SHARED"):
+        return Path(os.environ["LANTIAN_SHARED"])
+    beside = REPO.parent / "shared"
+    if beside.is_dir():
+        return beside
+    origin = subprocess.run(
+        ["git", "-C", str(REPO), "remote", "get-url", "origin"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    if origin and Path(origin).is_dir() and (Path(origin).resolve().parent / "shared").is_dir():
+        return Path(origin).resolve().parent / "shared"
+    return beside
+
+
+SHARED = _shared_folder()
 REAL = SHARED / "real"
 TEST_STATE = REPO / ".lantian" / "test"
 

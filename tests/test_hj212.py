@@ -16,7 +16,7 @@ from ingest.hj212 import protocol
 from ingest.hj212.parse import parse
 from ingest.hj212.protocol import LOCAL_TZ, crc16, crc16_modbus, crc16_reference, frame
 from samples import hj212 as gen
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED
 
 STANDARD_EXAMPLE = (
     "##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;"
@@ -198,7 +198,7 @@ def test_legacy_2005_codes_are_mapped_and_kept() -> None:
     }
     assert result.packets[0].protocol == "HJ/T 212-2005 (no Flag)"
     # every mapping used comes from HJ 212-2017 table B.2 (原编码) except the marked ones
-    table = (REPO.parent / "shared" / "standards" / "HJ212-2017.txt").read_text(encoding="utf-8")
+    table = (SHARED / "standards" / "HJ212-2017.txt").read_text(encoding="utf-8")
     for old, new in protocol.LEGACY_CODES.items():
         if old in protocol.UNVERIFIED_CODE_MAPPINGS:
             continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
 import statistics
 from collections.abc import Iterator
@@ -24,10 +23,9 @@ from samples.station import (
     main,
     one_hour_column,
 )
+from tests.conftest import REAL, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 PROFILE = REPO / "config" / "city_profile.yaml"
-REAL = Path(os.environ.get("LANTIAN_SHARED", REPO.parent / "shared")) / "real"
 REAL_2026 = REAL / "2026-03-15T08.csv"
 START, END = dt.date(2026, 2, 28), dt.date(2026, 3, 3)  # 72 hours across the rule change
 SWITCH = dt.date(2026, 3, 1)
