@@ -105,14 +105,13 @@ def expired_partitions(conn: sa.Connection, cutoff: dt.datetime) -> list[Partiti
     return out
 
 
-def processed_by_hourly_model(
-    conn: sa.Connection, max_batch: int | None, last_finished: dt.datetime | None
-) -> tuple[bool, str]:
+def processed_by_hourly_model(conn: sa.Connection, max_batch: int | None) -> tuple[bool, str]:
     """Whether ``int_hj212__hourly`` has taken every batch of a partition into account, and why
-    (or why not). THE rule, in one place: with an incremental model (rows carry
-    ``raw_batch_watermark``) every batch in the partition must be at or below its highest
-    watermark; a full-rebuild table must exist and have been built (``dq.dbt_result``, success)
-    after the partition's last batch finished loading."""
+    (or why not). THE rule, in one place: every batch in the partition is at or below the
+    model's highest ``raw_batch_watermark`` (its watermark stays below any batch still loading,
+    ``macros/incremental.sql``). A model without that column is a warehouse built before the
+    model became incremental (its first ``dbt build --full-refresh`` is still due): nothing is
+    dropped before it."""
     if max_batch is None:
         return True, "empty partition"
     schema, table = HOURLY_RELATION
@@ -127,38 +126,21 @@ def processed_by_hourly_model(
     )
     if not columns:
         return False, f"{schema}.{table} does not exist (never built): its hours are not derived"
-    if "raw_batch_watermark" in columns:
-        watermark = conn.execute(
-            sa.text(f'select max(raw_batch_watermark) from "{schema}"."{table}"')
-        ).scalar()
-        if watermark is not None and max_batch <= watermark:
-            return True, f"batches <= {max_batch}, {HOURLY_MODEL} watermark {watermark}"
-        return False, f"batch {max_batch} above {HOURLY_MODEL}'s watermark {watermark}"
-    built = conn.execute(
-        sa.text(
-            "select max(generated_at) from dq.dbt_result"
-            " where resource_type = 'model' and name = :m and status = 'success'"
-        ),
-        {"m": HOURLY_MODEL},
+    if "raw_batch_watermark" not in columns:
+        return False, f"{schema}.{table} is not incremental yet: run dbt build --full-refresh"
+    watermark = conn.execute(
+        sa.text(f'select max(raw_batch_watermark) from "{schema}"."{table}"')
     ).scalar()
-    if built is not None and last_finished is not None and built > last_finished:
-        return True, f"{HOURLY_MODEL} built {built.isoformat()}, after the last batch"
-    return False, f"{HOURLY_MODEL} last built {built}, before batch loads ending {last_finished}"
+    if watermark is not None and max_batch <= watermark:
+        return True, f"batches <= {max_batch}, {HOURLY_MODEL} watermark {watermark}"
+    return False, f"batch {max_batch} above {HOURLY_MODEL}'s watermark {watermark}"
 
 
-def _inspect(conn: sa.Connection, part: Partition) -> tuple[int, int | None, int | None, object]:
+def _inspect(conn: sa.Connection, part: Partition) -> tuple[int, int | None, int | None]:
     rows, low, high = conn.execute(
         sa.text(f"select count(*), min(batch_id), max(batch_id) from {part.name}")
     ).one()
-    # every HJ 212 batch in [low, high] finished at or before this: a bound, never too early
-    finished = conn.execute(
-        sa.text(
-            "select max(coalesce(finished_at, 'infinity')) from audit.load_batch"
-            " where source = 'hj212' and batch_id between :lo and :hi"
-        ),
-        {"lo": low, "hi": high},
-    ).scalar()
-    return rows, low, high, finished
+    return rows, low, high
 
 
 def apply_retention(
@@ -183,8 +165,8 @@ def apply_retention(
             conn.exec_driver_sql("set local lock_timeout = '60s'")
             if not dry_run:
                 conn.exec_driver_sql(f"lock table {part.name} in share mode")
-            rows, low, high, finished = _inspect(conn, part)
-            safe, reason = processed_by_hourly_model(conn, high, finished)
+            rows, low, high = _inspect(conn, part)
+            safe, reason = processed_by_hourly_model(conn, high)
             decision = Decision(part, rows, low, high, safe, safe and not dry_run, reason)
             decisions.append(decision)
             if not decision.dropped:
