@@ -6,7 +6,8 @@ committed after its build started, so no load waits for an unrelated event. An a
 run whose batches a finished transform already saw (backfill's concurrent loads, an event that
 arrived after a run took its data) stops at ``anything_new``: one build per batch. Order: dbt build
 of seeds, staging and intermediate models -> every GX ``gate`` suite (expectations/suites/*.json with "stage": "gate"; over the days the
-run's new batches changed, or every row: ``pipelines.scope``; a critical failure
+run's new batches changed, or every row: ``pipelines.scope``, which bounds the dbt data tests of
+the time-series models too; a critical failure
 keeps the marts the suite guards at their last good version) -> dbt build of the marts without
 the blocked ones -> every GX ``marts`` suite, source freshness, the run's report and the rolling
 report (``trigger_rule=all_done``: results are recorded even when a step failed) -> the verdict,
@@ -52,22 +53,16 @@ with DAG(
 
     @task
     def dbt_build_upstream() -> dict[str, object]:
-        from pipelines.scope import warehouse_snapshot
-        from pipelines.transform import UPSTREAM, build
+        from pipelines.transform import upstream_step
 
-        seen = warehouse_snapshot()  # the batches this snapshot shows are in the build
-        return {**build(UPSTREAM), "seen_snapshot": seen}
+        run = get_current_context()["dag_run"]
+        return upstream_step(asset_triggered=run.run_type == "asset_triggered")
 
     @task
     def gate(upstream_result: dict[str, object]) -> dict[str, object]:
         from pipelines.transform import gate_step
 
-        run = get_current_context()["dag_run"]
-        return gate_step(
-            _pipeline_run(),
-            str(upstream_result["seen_snapshot"]),
-            asset_triggered=run.run_type == "asset_triggered",
-        )
+        return gate_step(_pipeline_run(), upstream_result.get("scope"))  # type: ignore[arg-type]
 
     @task(outlets=[MARTS])
     def dbt_build_marts(

@@ -31,13 +31,25 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(args: list[str], url: str | None = None, target_path: Path | None = None) -> DbtOutcome:
-    """Run ``dbt <args>`` in a subprocess (dbt's own process, its logs to our stdout)."""
+def run_dbt(
+    args: list[str],
+    url: str | None = None,
+    target_path: Path | None = None,
+    check_since: str | None = None,
+) -> DbtOutcome:
+    """Run ``dbt <args>`` in a subprocess (dbt's own process, its logs to our stdout).
+
+    ``check_since`` (an ISO timestamp): the data tests of the models that declare a
+    ``check_window`` read only their rows from then on (``macros/check_window.sql``); it reaches
+    dbt's connections as the session setting ``lantian.check_since``."""
     url = url or warehouse.warehouse_url()
     target = target_path or (warehouse.state_dir() / "dbt_target")
+    session = warehouse.dbt_env(url)
+    if check_since is not None:
+        session["PGOPTIONS"] = f"{session['PGOPTIONS']} -c lantian.check_since={check_since}"
     env = {
         **os.environ,
-        **warehouse.dbt_env(url),
+        **session,
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(warehouse.state_dir() / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

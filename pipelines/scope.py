@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -67,6 +68,18 @@ class Scope:
     @property
     def full(self) -> bool:
         return self.days is None
+
+    @property
+    def check_since(self) -> str | None:
+        """Where the dbt data tests of a time-series model start reading (``run_dbt``'s
+        ``check_since``): the local midnight of the first day, ``None`` for every row, and
+        ``infinity`` (no time-series row) when the run changed no day."""
+        if self.days is None:
+            return None
+        if not self.days:
+            return "infinity"
+        first = dt.datetime.combine(min(self.days), dt.time(), ZoneInfo(LOCAL_TIMEZONE))
+        return first.isoformat()
 
     def as_dict(self) -> dict[str, object]:
         days = None if self.days is None else [d.isoformat() for d in self.days]

@@ -37,12 +37,21 @@ class StepFailed(RuntimeError):
     """A pipeline step failed; the message says which and why."""
 
 
-def build(selection: list[str] | None = None) -> dict[str, object]:
-    """``dbt build`` of a selection (models, data and unit tests); results land in dq.dbt_result."""
+def build(selection: list[str] | None = None, scope: Scope | None = None) -> dict[str, object]:
+    """``dbt build`` of a selection (models, data and unit tests); results land in dq.dbt_result.
+
+    With a bounded ``scope`` (an hourly run: the days its batches changed), the data tests of
+    the time-series models read those days only (``Scope.check_since``), and the unit tests,
+    which check logic on fixed rows and read no data, are left to the runs that check every row
+    (the nightly one, a manual one, the tests)."""
     engine = warehouse.engine()
     migrate(engine)
     engine.dispose()
-    outcome = run_dbt(["build", *(selection or [])])
+    args = ["build", *(selection or [])]
+    bounded = scope is not None and not scope.full
+    if bounded:
+        args += ["--exclude-resource-type", "unit_test"]
+    outcome = run_dbt(args, check_since=scope.check_since if bounded else None)  # type: ignore[union-attr]
     if not outcome.success:
         cause = (
             "; ".join(outcome.failed)
@@ -54,14 +63,21 @@ def build(selection: list[str] | None = None) -> dict[str, object]:
     return {"dbt_invocation_id": outcome.invocation_id, "dbt_nodes": outcome.results}
 
 
-def gate_step(
-    pipeline_run: str, snapshot: str | None = None, asset_triggered: bool = False
-) -> dict[str, object]:
-    """Every gate suite, over what the run validates (``pipelines.scope``: without the build's
-    ``snapshot``, every row); returns what the marts build must leave out, and the scope the
-    marts suites use (never raises)."""
-    scope = run_scope(snapshot, asset_triggered) if snapshot else Scope(None, "every row")
+def upstream_step(asset_triggered: bool = False) -> dict[str, object]:
+    """dbt build below the marts. Reads the warehouse's snapshot first (the batches it shows
+    are in the build) and what the run validates (``pipelines.scope.run_scope``), which bounds
+    this build's data tests and the gate's suites; returns both with the build's result."""
+    snapshot = warehouse_snapshot()
+    scope = run_scope(snapshot, asset_triggered)
     print(f"validating: {scope.reason}")
+    return {**build(UPSTREAM, scope), "seen_snapshot": snapshot, "scope": scope.as_dict()}
+
+
+def gate_step(pipeline_run: str, scope: dict[str, object] | None = None) -> dict[str, object]:
+    """Every gate suite, over the run's ``scope`` (:func:`upstream_step`'s; without one, every
+    row); returns what the marts build must leave out, and the scope the marts build and the
+    marts suites use (never raises)."""
+    scope = Scope.from_dict(scope)
     result = run_stage(warehouse.warehouse_url(), "gate", pipeline_run, days=scope.days)
     return {**result.as_dict(), "scope": scope.as_dict()}
 
@@ -87,7 +103,7 @@ def marts_build_step(
             + ", ".join(absent)
             + ": the gate held back their first build, so they stay absent until it passes"
         )
-    result = build([*MARTS, *exclusions(blocked)])
+    result = build([*MARTS, *exclusions(blocked)], Scope.from_dict(scope))
     if pipeline_run and snapshot:
         record_built(pipeline_run, snapshot, Scope.from_dict(scope).full)
     return {**result, "excluded": blocked, "held_back": held, "never_built": absent}
@@ -98,12 +114,14 @@ def build_and_gate(pipeline_run: str, asset_triggered: bool = False) -> dict[str
     the tests; the DAG runs each step as its own task): read the snapshot, build below the marts,
     the gate suites over the run's scope, the marts build without what they blocked. Returns the
     gate's result; its ``scope`` is what :func:`marts_step` validates next."""
-    snapshot = warehouse_snapshot()
-    build(UPSTREAM)
-    gate = gate_step(pipeline_run, snapshot, asset_triggered)
-    scope = gate["scope"]
-    assert isinstance(scope, dict)
-    marts_build_step(list(gate["blocked"]), pipeline_run, snapshot, scope)  # type: ignore[call-overload]
+    upstream = upstream_step(asset_triggered)
+    gate = gate_step(pipeline_run, upstream["scope"])  # type: ignore[arg-type]
+    marts_build_step(
+        list(gate["blocked"]),  # type: ignore[call-overload]
+        pipeline_run,
+        str(upstream["seen_snapshot"]),
+        gate["scope"],  # type: ignore[arg-type]
+    )
     return gate
 
 

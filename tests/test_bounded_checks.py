@@ -17,7 +17,8 @@ from ingest.core import warehouse
 from ingest.station import load
 from ingest.station import parse as ns
 from pipelines import transform as transform_steps
-from pipelines.scope import run_scope, warehouse_snapshot
+from pipelines.dbt import run_dbt
+from pipelines.scope import Scope, run_scope, warehouse_snapshot
 from tests.conftest import REAL
 from tests.test_expectations_marts import MN_A, batch, hourly, make_station_inbox, registry
 
@@ -46,10 +47,24 @@ def test_a_run_validates_the_days_it_changed_and_a_failing_suite_everything(
         registry(conn, batch(conn, "device_registry", 3, 3, 0, 0))
         hourly(conn, batch(conn, "hj212", 2, 2, 0, 0), MN_A, "31", {0: "N", 1: "N"})
 
+    runs: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+
     def transform(run: str) -> dict[str, object]:
+        began = dt.datetime.now(dt.UTC)
         gate = transform_steps.build_and_gate(run, asset_triggered=True)
         transform_steps.marts_step(run, gate["scope"])  # type: ignore[arg-type]
+        runs[run] = (began, dt.datetime.now(dt.UTC))
         return gate
+
+    def unit_tests_between(began: dt.datetime, ended: dt.datetime) -> int:
+        with engine.connect() as conn:
+            return conn.execute(
+                sa.text(
+                    "select count(*) from dq.dbt_result where resource_type = 'unit_test'"
+                    " and generated_at between :b and :e"
+                ),
+                {"b": began, "e": ended},
+            ).scalar_one()
 
     def validated(run: str) -> dict[str, list[dt.date] | None]:
         with engine.connect() as conn:
@@ -131,4 +146,24 @@ def test_a_run_validates_the_days_it_changed_and_a_failing_suite_everything(
         conn.execute(sa.text("update dq.transform_run set built_at = built_at - interval '1 day'"))
     nightly = run_scope(snapshot, asset_triggered=True)
     assert nightly.full and "nightly" in nightly.reason
+
+    # dbt's data tests of a time-series model read the run's days too (macros/check_window.sql):
+    # a status outside the accepted ones on the 15th fails the model's test over every row, and
+    # not over a run that changed only the 16th and 17th (the nightly run checks the 15th)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "update intermediate.int_station_hour__current set pm10_status = 'corrupted'"
+                " where observed_at = '2026-03-15T08:00+08:00'"
+            )
+        )
+    grain = ["test", "--select", "int_station_hour__current,test_type:data"]
+    bounded = run_dbt(grain, url, check_since=Scope.from_dict(third["scope"]).check_since)  # type: ignore[arg-type]
+    assert bounded.success and bounded.results > 0, bounded.failed
+    every_row = run_dbt(grain, url)
+    assert not every_row.success
+    assert any("int_station_hour__current_pm10_status" in f for f in every_row.failed)
+    # an hourly run's builds leave the unit tests (logic on fixed rows) to the full runs
+    assert unit_tests_between(*runs["run-1"]) > 0
+    assert unit_tests_between(*runs["run-3"]) == 0
     engine.dispose()

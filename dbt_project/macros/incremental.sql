@@ -23,8 +23,15 @@
   station-hour is (station_code, observed_at) and a device-day is device_mn plus
     ('data_time', "date_trunc('day', data_time, 'Asia/Shanghai')", '1 day')
   (a range on the column, which its index can serve). `batch_column`: the raw batch of a row.
+  `filter` (optional): a condition on `relation`'s columns the model applies anyway (e.g. the
+  CN and statistics it reads), so that each unit's lookup reads only those rows.
+
+  Each changed unit's rows are looked up through the relation's index (a LATERAL subquery per
+  unit, kept from being flattened by OFFSET 0): the planner cannot know how few units changed
+  (the watermark is read at run time), and given the choice it hashed the changed units and
+  scanned the whole history to probe them, a cost that grew with every month kept.
 -#}
-{% macro rows_of_units_changed_since_last_run(relation, keys, span=none, batch_column='batch_id') -%}
+{% macro rows_of_units_changed_since_last_run(relation, keys, span=none, batch_column='batch_id', filter=none) -%}
     {%- set unit = keys | list -%}
     {%- set match = [] -%}
     {%- for key in keys -%}
@@ -44,12 +51,16 @@
 
         source as (
             select r.*
-            from {{ relation }} as r
-            inner join changed_keys as k on {{ match | join(' and ') }}
+            from changed_keys as k
+            cross join lateral (
+                select * from {{ relation }} as r
+                where {{ match | join(' and ') }}{% if filter %} and ({{ filter }}){% endif %}
+                offset 0
+            ) as r
         ),
     {% else %}
         source as (
-            select * from {{ relation }}
+            select * from {{ relation }}{% if filter %} where {{ filter }}{% endif %}
         ),
     {% endif %}
 {%- endmacro %}

@@ -33,6 +33,7 @@ with
 {{ rows_of_units_changed_since_last_run(
     ref('stg_hj212__reading'), ['device_mn'],
     span=('data_time', "date_trunc('day', data_time, '" ~ var('local_timezone') ~ "')", '1 day'),
+    filter="command_code in ('2051', '2061') and statistic in ('avg', 'zs_avg')",
 ) }}
 
 readings as (
