@@ -23,6 +23,10 @@ DATA_COMMANDS: dict[str, str] = {
     "2061": "hour",  # start of the hour
     "2031": "day",  # start of the day
 }
+# The same CNs sent BY THE PLATFORM are requests (table 9; appendix C): C.10 取污染物实时数据
+# (CN=2011, CP=&&&&), C.20/C.21/C.22 取污染物分钟/小时/日历史数据 (CN=2051/2061/2031, CP holds
+# only BeginTime and EndTime). A request carries no DataTime and no reading.
+REQUEST_FIELDS = frozenset({"BeginTime", "EndTime"})  # table 4: N14 YYYYMMDDhhmmss
 ACK_COMMANDS = frozenset({"9011", "9012", "9013", "9014"})  # 请求应答/执行结果/通知应答/数据应答
 DATA_FLAGS = {  # table 8
     "N": "正常 normal",
@@ -45,10 +49,17 @@ STATISTICS = {  # table 4 suffix -> statistic
     "ZsMin": "zs_min",
     "ZsMax": "zs_max",
 }
-# Suffixes that are not measured values (recognised, not loaded as readings).
+# Suffixes table 4 defines that are not measured values (recognised, not loaded as readings):
+# xxxxxx-EFlag, xxxxxx-SampleTime, SBxxx-RS, SBxxx-RT, xxxxxx-Info, the noise xxxxxx-Data /
+# -DayData / -NightData (loaded by no Lantian model), and SN (device serial, appendix C). Any
+# other suffix (Ia, Pt, ZsCou, ValidNum, ... of other projects) is not in table 4: quarantined
+# with reason ``unknown_suffix`` (ingest.hj212.parse), never dropped silently.
 OTHER_SUFFIXES = frozenset(
     {"EFlag", "SampleTime", "Info", "SN", "RS", "RT", "Data", "DayData", "NightData"}
 )
+# Sizes (bytes of UTF-8 text, as the length field counts them, s6.3.1):
+MAX_SEGMENT_BYTES = 1024  # table 2: 数据段 0<=n<=1024
+MAX_CP_BYTES = 950  # table 3: CP 0<=n<=950, the length counting "CP=", the &&s and the data area
 POLLUTANTS: dict[str, str] = {  # Appendix B table B.2 (air), the codes Lantian uses
     "a21026": "二氧化硫 SO2",
     "a21002": "氮氧化物 NOx",
