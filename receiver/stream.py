@@ -86,11 +86,9 @@ class StreamFramer:
                 )
                 continue
             problem = crc_problem(segment, crc_text)
-            if problem is not None:
+            if problem is not None:  # resync at the next ##: the length itself may be wrong
                 code, _, detail = problem.partition(": ")
-                rejects.append(StreamReject(code, detail, bytes(buf[:end])))
-                del buf[:end]
-                self._resyncing = True
+                self._reject(rejects, code, detail, end)
                 continue
             frames.append(bytes(buf[:end]))
             del buf[:end]
@@ -99,7 +97,7 @@ class StreamFramer:
     def _reject(self, rejects: list[StreamReject], code: str, detail: str, span: int) -> None:
         buf = self._buf
         rejects.append(StreamReject(code, detail, bytes(buf[: min(span, MAX_FRAME)])))
-        del buf[:2]  # resynchronise at the next ## after this one
+        del buf[:1]  # resynchronise at the next ## after this one's first # ("###0140..")
         self._resyncing = True
 
     @staticmethod
