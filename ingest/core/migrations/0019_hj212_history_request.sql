@@ -54,7 +54,9 @@ create table if not exists audit.hj212_history_request (
     missing_hours integer not null,       -- the missing hours of [begin_hour, end_hour] asked for
     qn text,                              -- 请求编码 QN the receiver sent (table 3)
     status text not null check (
-        status in ('done', 'refused', 'not_connected', 'timeout', 'failed', 'unreachable')
+        -- pending: recorded before it is sent (a run that died meanwhile leaves it so); the
+        -- receiver's outcomes (receiver/control.py); unreachable: the receiver did not answer
+        status in ('pending', 'done', 'refused', 'not_connected', 'timeout', 'failed', 'unreachable')
     ),
     qn_rtn text,                          -- QnRtn of the 9011 answer (table 7: 1 ready to execute)
     exe_rtn text,                         -- ExeRtn of the 9012 result (table 6: 1 success)
