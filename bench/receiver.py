@@ -26,6 +26,7 @@ import csv
 import json
 import multiprocessing
 import os
+import random
 import resource
 import shutil
 import socket
@@ -65,8 +66,8 @@ def _packet(mn: str, seq: int) -> bytes:
 
 
 class _Device(asyncio.Protocol):
-    def __init__(self, mn: str, window: int, stats: dict[str, object]) -> None:
-        self.mn, self.window, self.stats = mn, window, stats
+    def __init__(self, mn: str, window: int, stats: dict[str, object], interval: float) -> None:
+        self.mn, self.window, self.stats, self.interval = mn, window, stats, interval
         self.seq = 0
         self.sent: list[float] = []  # send times of the packets in flight, in order
         self.buf = b""
@@ -77,8 +78,18 @@ class _Device(asyncio.Protocol):
         self.transport = transport
 
     def start(self) -> None:
+        if self.interval > 0:  # open loop: one packet every interval, whatever the answers
+            loop = asyncio.get_running_loop()
+            loop.call_later(random.random() * self.interval, self._tick)
+            return
         for _ in range(self.window):
             self._send()
+
+    def _tick(self) -> None:
+        if self.stats["stopping"] or self.transport is None or self.transport.is_closing():
+            return
+        self._send()
+        asyncio.get_running_loop().call_later(self.interval, self._tick)
 
     def _send(self) -> None:
         assert self.transport is not None
@@ -99,16 +110,18 @@ class _Device(asyncio.Protocol):
                 stats["acked"] += 1  # type: ignore[operator]
                 if stats["acked"] % 7 == 0:  # type: ignore[operator]
                     stats["latencies"].append(now - started)  # type: ignore[union-attr]
-            if not stats["stopping"]:
+            if not stats["stopping"] and self.interval <= 0:
                 self._send()
 
 
-async def _client(port: int, first: int, count: int, window: int, seconds: float) -> dict:
+async def _client(
+    port: int, first: int, count: int, window: int, seconds: float, interval: float
+) -> dict:
     loop = asyncio.get_running_loop()
     stats: dict[str, object] = {"acked": 0, "latencies": [], "measuring": False, "stopping": False}
     devices = []
     for index in range(first, first + count):
-        device = _Device(mn_of(index), window, stats)
+        device = _Device(mn_of(index), window, stats, interval)
         for attempt in range(20):
             try:
                 await loop.create_connection(lambda d=device: d, "127.0.0.1", port)
@@ -133,15 +146,21 @@ async def _client(port: int, first: int, count: int, window: int, seconds: float
     return {"acked": stats["acked"], "elapsed": elapsed, "latencies": stats["latencies"]}
 
 
-def _client_process(args: tuple[int, int, int, int, float, str]) -> None:
-    port, first, count, window, seconds, out = args
+def _client_process(args: tuple[int, int, int, int, float, float, str]) -> None:
+    port, first, count, window, seconds, interval, out = args
     _raise_fd_limit()
-    result = asyncio.run(_client(port, first, count, window, seconds))
+    result = asyncio.run(_client(port, first, count, window, seconds, interval))
     Path(out).write_text(json.dumps(result))
 
 
 def _run_clients(
-    port: int, connections: int, clients: int, window: int, seconds: float, tmp: Path
+    port: int,
+    connections: int,
+    clients: int,
+    window: int,
+    seconds: float,
+    interval: float,
+    tmp: Path,
 ) -> dict:
     share = -(-connections // clients)
     jobs, outs = [], []
@@ -151,7 +170,8 @@ def _run_clients(
         out = tmp / f"client{k}.json"
         outs.append(out)
         proc = ctx.Process(
-            target=_client_process, args=((port, first, count, window, seconds, str(out)),)
+            target=_client_process,
+            args=((port, first, count, window, seconds, interval, str(out)),),
         )
         proc.start()
         jobs.append(proc)
@@ -215,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--window", type=int, default=2)
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=0.0,
+        help="open loop: each device sends one packet every INTERVAL s (0: as fast as answered)",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep the receiver's files here")
     args = parser.parse_args(argv)
     _raise_fd_limit()
@@ -252,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             _wait_listening(proc)
             results[name] = _run_clients(
-                port, args.connections, args.clients, args.window, args.seconds, tmp
+                port, args.connections, args.clients, args.window, args.seconds, args.interval, tmp
             )
         finally:
             proc.terminate()
@@ -263,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     base, rx = results["baseline"], results["receiver"]
     print(f"connections {args.connections}, client processes {args.clients}, window {args.window},"
           f" {args.seconds:g} s measured after {WARMUP_S:g} s warm-up, {os.cpu_count()} CPUs")  # fmt: skip
+    if args.interval > 0:
+        print(f"open loop: each device sends every {args.interval:g} s"
+              f" (offered {args.connections / args.interval:.0f} packets/s)")  # fmt: skip
     print(f"packet: CN=2051, {len(_packet(mn_of(0), 1))} bytes; every one fsynced before its 9014")
     for name, r in (("baseline (null server)", base), ("receiver", rx)):
         print(f"  {name:24s} {r['packets_per_s']:9.0f} packets/s   ack p50 {r['p50_ms']:7.1f} ms"
@@ -270,6 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  receiver / baseline      {rx['packets_per_s'] / base['packets_per_s']:9.2f}")
     print(
         f"  headroom over a city's {CITY_PACKETS_PER_S} packets/s: x{rx['packets_per_s'] / CITY_PACKETS_PER_S:.0f}"
+        + (
+            " (of the offered rate: run without --interval for the ceiling)"
+            if args.interval
+            else ""
+        )
     )
     print(f"  lines in the receiver's logs: {stored}")
     if args.keep is None:

@@ -56,6 +56,7 @@ class DeviceConnection(asyncio.BufferedProtocol):
         self.last_activity = time.monotonic()
         self.unacked = 0
         self.paused = False
+        self.writing_paused = False
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -88,8 +89,20 @@ class DeviceConnection(asyncio.BufferedProtocol):
         self.unacked -= count
         if self.paused and self.unacked <= self.receiver.config.max_unacked // 2:
             self.paused = False
-            if self.transport is not None and not self.closed:
+            if self.transport is not None and not self.closed and not self.writing_paused:
                 self.transport.resume_reading()
+
+    def pause_writing(self) -> None:
+        # the device does not read its answers: stop reading its uploads until it does, so
+        # the answers waiting for it stay bounded (asyncio's write-buffer high-water mark)
+        self.writing_paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        if self.transport is not None and not self.paused and not self.closed:
+            self.transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -215,7 +228,7 @@ class Receiver:
             device.packets_by_cn[head.cn] += 1
             totals["accepted"] += 1
             if head.cn in ("9011", "9012"):
-                self._answer(head.cn, head.qn, head.cp)
+                self._answer(head.cn, head.qn, head.cp, mn)
             pending = self.pending_requests
             if pending:
                 for request in pending.values():
@@ -238,11 +251,17 @@ class Receiver:
             seen.add(digest)
             self._add(Entry(hour, prefix + frame + b"\r\n"), conn, ack)
 
-    def _answer(self, cn: str, qn: str | None, cp: str) -> None:
+    def _answer(self, cn: str, qn: str | None, cp: str, mn: str) -> None:
         request = self.pending_requests.get(qn or "")
-        if request is None:
-            self.stats.totals[f"unmatched_{cn}"] += 1
-            return
+        if request is None or request.mn != mn:
+            # C.21: the answer carries the request's QN; a device that sends its own QN is
+            # matched to its one open request, if it has exactly one
+            open_ones = [r for r in self.pending_requests.values() if r.mn == mn]
+            if len(open_ones) != 1:
+                self.stats.totals[f"unmatched_{cn}"] += 1
+                return
+            request = open_ones[0]
+            self.stats.totals["answers_with_another_qn"] += 1
         future = request.qn_rtn if cn == "9011" else request.exe_rtn
         if not future.done():
             future.set_result(cp_value(cp, "QnRtn" if cn == "9011" else "ExeRtn"))
