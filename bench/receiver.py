@@ -15,7 +15,10 @@ p50 / p99 (send -> 9014), and the headroom over a city's ~125 packets/s (1,500 C
 Baseline, same clients, same run: a null server that answers every line with a fixed 9014 and
 does nothing else (no framing, CRC, registry, log or fsync): the client side's own ceiling. If
 the receiver's rate is close to it, the clients, not the receiver, were the limit.
-Bounded: it stops by itself after warm-up + ``--seconds`` for each of the two servers.
+Then (unless ``--no-kill``), with the load still on, the receiver is killed (SIGKILL); it is
+restarted with its clock an hour on (``LANTIAN_RECEIVER_CLOCK_OFFSET_S``), which publishes the
+open hour, and every packet a device got a 9014 for is looked up in the published logs: present,
+exactly once. Bounded: it stops by itself after warm-up + ``--seconds`` for each server.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import resource
 import shutil
 import socket
@@ -34,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from ingest.hj212.protocol import frame
@@ -69,6 +74,7 @@ class _Device(asyncio.Protocol):
     def __init__(self, mn: str, window: int, stats: dict[str, object], interval: float) -> None:
         self.mn, self.window, self.stats, self.interval = mn, window, stats, interval
         self.seq = 0
+        self.acked_seq = 0  # answers come in order on a connection: packets 1..acked_seq
         self.sent: list[float] = []  # send times of the packets in flight, in order
         self.buf = b""
         self.transport: asyncio.Transport | None = None
@@ -106,6 +112,7 @@ class _Device(asyncio.Protocol):
             if b"CN=9014" not in line or not self.sent:
                 continue
             started = self.sent.pop(0)
+            self.acked_seq += 1
             if stats["measuring"]:
                 stats["acked"] += 1  # type: ignore[operator]
                 if stats["acked"] % 7 == 0:  # type: ignore[operator]
@@ -115,7 +122,7 @@ class _Device(asyncio.Protocol):
 
 
 async def _client(
-    port: int, first: int, count: int, window: int, seconds: float, interval: float
+    port: int, first: int, count: int, window: int, seconds: float, interval: float, kill: str
 ) -> dict:
     loop = asyncio.get_running_loop()
     stats: dict[str, object] = {"acked": 0, "latencies": [], "measuring": False, "stopping": False}
@@ -139,17 +146,29 @@ async def _client(
     await asyncio.sleep(seconds)
     stats["measuring"] = False
     elapsed = time.perf_counter() - began
+    if kill:  # keep the load on until the receiver is killed (-9) under it
+        Path(kill).touch()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(
+            d.transport is None or d.transport.is_closing() for d in devices
+        ):
+            await asyncio.sleep(0.05)
     stats["stopping"] = True
     for device in devices:
         if device.transport is not None:
             device.transport.close()
-    return {"acked": stats["acked"], "elapsed": elapsed, "latencies": stats["latencies"]}
+    return {
+        "acked": stats["acked"],
+        "elapsed": elapsed,
+        "latencies": stats["latencies"],
+        "acked_by_mn": {d.mn: d.acked_seq for d in devices},
+    }
 
 
-def _client_process(args: tuple[int, int, int, int, float, float, str]) -> None:
-    port, first, count, window, seconds, interval, out = args
+def _client_process(args: tuple[int, int, int, int, float, float, str, str]) -> None:
+    port, first, count, window, seconds, interval, kill, out = args
     _raise_fd_limit()
-    result = asyncio.run(_client(port, first, count, window, seconds, interval))
+    result = asyncio.run(_client(port, first, count, window, seconds, interval, kill))
     Path(out).write_text(json.dumps(result))
 
 
@@ -161,20 +180,33 @@ def _run_clients(
     seconds: float,
     interval: float,
     tmp: Path,
+    server: subprocess.Popen[str] | None = None,
 ) -> dict:
+    """Run the client processes; with ``server``, kill -9 it once every client has measured
+    (the load still on) and return what each device had answered."""
     share = -(-connections // clients)
     jobs, outs = [], []
     ctx = multiprocessing.get_context("spawn")
     for k in range(clients):
         first, count = k * share, min(share, connections - k * share)
         out = tmp / f"client{k}.json"
+        kill = str(tmp / f"client{k}.measured") if server is not None else ""
         outs.append(out)
         proc = ctx.Process(
             target=_client_process,
-            args=((port, first, count, window, seconds, interval, str(out)),),
+            args=((port, first, count, window, seconds, interval, kill, str(out)),),
         )
         proc.start()
         jobs.append(proc)
+    if server is not None:
+        deadline = time.monotonic() + seconds + WARMUP_S + 120
+        while time.monotonic() < deadline and not all(
+            (tmp / f"client{k}.measured").exists() for k in range(clients)
+        ):
+            time.sleep(0.05)
+        time.sleep(0.5)
+        server.kill()  # SIGKILL under load
+        server.wait(30)
     for proc in jobs:
         proc.join(seconds + WARMUP_S + 120)
         if proc.is_alive():
@@ -191,7 +223,13 @@ def _run_clients(
             else float("nan")
         )
 
-    return {"packets_per_s": rate, "p50_ms": pct(0.50), "p99_ms": pct(0.99)}
+    acked_by_mn = {mn: n for r in results for mn, n in r["acked_by_mn"].items()}
+    return {
+        "packets_per_s": rate,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "acked_by_mn": acked_by_mn,
+    }
 
 
 _NULL_SERVER = f"""
@@ -229,6 +267,39 @@ def _wait_listening(proc: subprocess.Popen[str]) -> None:
     raise RuntimeError(f"server did not start (exit {proc.poll()})")
 
 
+_LINE = re.compile(rb"QN=20260312(\d{9});ST=31;CN=2051;PW=[^;]*;MN=(\d{24});")
+
+
+def _check_after_kill(env: dict[str, str], tmp: Path, acked_by_mn: dict[str, int]) -> str:
+    """Restart the killed receiver an hour later (its clock), so it publishes the open hour,
+    then check every acknowledged packet is in the published logs exactly once."""
+    env = {**env, "LANTIAN_RECEIVER_CLOCK_OFFSET_S": "3600"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "receiver"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    _wait_listening(proc)
+    proc.terminate()
+    proc.wait(30)
+    log_dir = tmp / "inbox" / "hj212"
+    parts = list(log_dir.rglob(".*.part"))
+    seen: Counter[tuple[str, int]] = Counter()
+    for path in log_dir.rglob("*.log"):
+        for seq, mn in _LINE.findall(path.read_bytes()):
+            seen[(mn.decode(), int(seq))] += 1
+    acked = [(mn, seq) for mn, top in acked_by_mn.items() for seq in range(1, top + 1)]
+    missing = sum(1 for key in acked if seen[key] == 0)
+    twice = sum(1 for n in seen.values() if n > 1)
+    ok = missing == 0 and twice == 0 and not parts
+    return (
+        f"{len(acked)} acknowledged packets; missing from the published logs {missing},"
+        f" stored twice {twice}, unpublished parts {len(parts)}: {'OK' if ok else 'FAILED'}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=5000)
@@ -240,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.0,
         help="open loop: each device sends one packet every INTERVAL s (0: as fast as answered)",
+    )
+    parser.add_argument(
+        "--no-kill", action="store_true", help="skip the kill -9 under load and its check"
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the receiver's files here")
     args = parser.parse_args(argv)
@@ -253,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.connections):
             writer.writerow({"mn": mn_of(i), "kind": "cems", "name": f"bench {i}"})
     results = {}
+    receiver_env: dict[str, str] = {}
     for name in ("baseline", "receiver"):
         port = _free_port()
         if name == "receiver":
@@ -270,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                 "LANTIAN_RECEIVER_BURST": "1000",
             }
             cmd = [sys.executable, "-m", "receiver"]
+            receiver_env = env
         else:
             env, cmd = dict(os.environ), [sys.executable, "-c", _NULL_SERVER, str(port)]
         proc = subprocess.Popen(
@@ -277,12 +353,24 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             _wait_listening(proc)
+            kill = proc if name == "receiver" and not args.no_kill else None
             results[name] = _run_clients(
-                port, args.connections, args.clients, args.window, args.seconds, args.interval, tmp
+                port,
+                args.connections,
+                args.clients,
+                args.window,
+                args.seconds,
+                args.interval,
+                tmp,
+                kill,
             )
         finally:
-            proc.terminate()
+            if proc.poll() is None:
+                proc.terminate()
             proc.wait(30)
+    verdict = ""
+    if not args.no_kill:
+        verdict = _check_after_kill(receiver_env, tmp, results["receiver"]["acked_by_mn"])
     stored = sum(
         p.read_bytes().count(b"\r\n") for p in (tmp / "inbox").rglob("*.log*") if p.is_file()
     )
@@ -306,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"  lines in the receiver's logs: {stored}")
+    if verdict:
+        print(f"  kill -9 under load, restart: {verdict}")
     if args.keep is None:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
