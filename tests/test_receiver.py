@@ -503,3 +503,15 @@ def test_a_platform_request_follows_9011_and_9012_and_the_replay_is_stored(
     request = next(r for r in receiver.status()["requests"] if r["qn"] == done["qn"])
     assert request["status"] == "done"
     receiver.stop()
+
+
+def test_the_file_parser_skips_receiver_stamps_but_still_rejects_other_stray_text() -> None:
+    packet = frame(f"QN=20260312090001123;ST=31;CN=2081;PW={PW};MN={MNS[0]};Flag=4;CP=&&&&")
+    data = (
+        f"@2026-03-12T09:00:01.123+08:00 10.0.0.5:40211 {packet}\r\n"
+        f"@2026-03-12T09:00:02.000+08:00 [::1]:40212 {packet}\r\n"
+        f"not a stamp {packet}\r\n"
+    ).encode()
+    parsed = parse(data)
+    assert [p.line_number for p in parsed.packets] == [1, 2, 3]
+    assert [(r.line_number, r.code) for r in parsed.rejects] == [(3, "stray_bytes")]
