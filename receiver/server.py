@@ -8,8 +8,9 @@ else quarantined, not answered); the device's rate (token bucket: else dropped u
 device re-sends per its retry settings, s6.2.1); then the frame goes into this event-loop round's
 batch. The batch is written and fsynced by one thread (:class:`receiver.journal.Journal`); only
 then are its acknowledgements (CN=9014, :func:`receiver.replies.data_ack`) sent. A packet
-re-sent after a crash or a lost answer whose bytes are already stored this hour or the last is
-answered again but not stored twice.
+re-sent after a crash or a lost answer whose bytes are among the last 500,000 to 1,000,000 stored
+(:class:`RecentFrames`; after a restart, those of the last two hours' logs) is answered again
+but not stored twice.
 """
 
 from __future__ import annotations
@@ -25,12 +26,37 @@ from ingest.hj212.parse import parse_segment
 from ingest.hj212.protocol import ACK_COMMANDS, DEFAULT_SCHEME
 from receiver.access import DeviceAccess, TokenBucket
 from receiver.config import ReceiverConfig
-from receiver.journal import HOUR, Entry, Journal, hour_start, stamp
+from receiver.journal import Entry, Journal, hour_start, stamp
 from receiver.replies import cp_value, data_ack
 from receiver.status import Stats
 from receiver.stream import StreamFramer
 
 log = logging.getLogger("receiver")
+
+
+DEDUPE_GENERATION = 500_000  # frames; the last 500,000..1,000,000 are remembered (~60 MB)
+
+
+class RecentFrames:
+    """Hashes of the most recently stored frames, in two generations so memory stays bounded
+    (a city's 125 packets/s: over an hour of them), to store a re-sent packet only once."""
+
+    def __init__(self, generation: int = DEDUPE_GENERATION) -> None:
+        self.generation = generation
+        self.current: set[int] = set()
+        self.previous: set[int] = set()
+
+    def __contains__(self, digest: int) -> bool:
+        return digest in self.current or digest in self.previous
+
+    def add(self, digest: int) -> None:
+        if len(self.current) >= self.generation:
+            self.previous, self.current = self.current, set()
+        self.current.add(digest)
+
+    def clear(self) -> None:
+        self.current.clear()
+        self.previous.clear()
 
 
 @dataclass
@@ -130,7 +156,7 @@ class Receiver:
         self.connections: set[DeviceConnection] = set()
         self.by_mn: dict[str, DeviceConnection] = {}
         self.buckets: dict[str, TokenBucket] = {}
-        self.seen: dict[int, set[int]] = {}  # hour -> hashes of the frames stored in it
+        self.seen = RecentFrames()
         self.pending_requests: dict[str, Pending] = {}
         self._batch: list[Entry] = []
         self._acks: dict[DeviceConnection, list[bytes]] = {}
@@ -149,7 +175,7 @@ class Receiver:
             log.info("published %s (left open by an earlier run)", path)
             self.stats.published.append(path.name)
         for frame in self.journal.recent_frames(now):
-            self.seen.setdefault(hour_start(now), set()).add(hash(frame))
+            self.seen.add(hash(frame))
 
     # -- connections -------------------------------------------------------------------
     def connection_opened(self, conn: DeviceConnection) -> None:
@@ -239,16 +265,11 @@ class Receiver:
             if head.flag is not None and head.flag & 1 and head.cn not in ACK_COMMANDS:
                 ack = data_ack(head.qn, head.pw, mn, head.flag)
             digest = hash(frame)
-            seen = self.seen.get(hour)
-            if seen is None:
-                seen = self.seen[hour] = set()
-                for old in [h for h in self.seen if h < hour - HOUR]:
-                    del self.seen[old]
-            if digest in seen or digest in self.seen.get(hour - HOUR, ()):
+            if digest in self.seen:
                 totals["duplicates_not_stored"] += 1
                 self._add(None, conn, ack)
                 continue
-            seen.add(digest)
+            self.seen.add(digest)
             self._add(Entry(hour, prefix + frame + b"\r\n"), conn, ack)
 
     def _answer(self, cn: str, qn: str | None, cp: str, mn: str) -> None:

@@ -36,6 +36,7 @@ from ingest.hj212.parse import parse
 from ingest.hj212.protocol import LOCAL_TZ, crc16, frame
 from ingest.hj212.registry import COLUMNS
 from receiver.journal import frames_of_log
+from receiver.server import RecentFrames
 from receiver.stream import MAX_FRAME, StreamFramer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -515,3 +516,12 @@ def test_the_file_parser_skips_receiver_stamps_but_still_rejects_other_stray_tex
     parsed = parse(data)
     assert [p.line_number for p in parsed.packets] == [1, 2, 3]
     assert [(r.line_number, r.code) for r in parsed.rejects] == [(3, "stray_bytes")]
+
+
+def test_the_resend_memory_is_bounded_to_two_generations() -> None:
+    recent = RecentFrames(generation=3)
+    for digest in range(10):
+        recent.add(digest)
+    # the newest generation (9) and the one before (6, 7, 8) are remembered, older ones not
+    assert [d for d in range(10) if d in recent] == [6, 7, 8, 9]
+    assert len(recent.current) + len(recent.previous) <= 2 * 3
