@@ -64,9 +64,11 @@ class Pending:
     """A platform request waiting for its device's 9011 (QnRtn) and 9012 (ExeRtn)."""
 
     mn: str
+    conn: DeviceConnection
     qn_rtn: asyncio.Future[int | None]
     exe_rtn: asyncio.Future[int | None]
     activity: asyncio.Event = field(default_factory=asyncio.Event)
+    lost: bool = False  # the device's connection closed before the answers came
 
 
 class DeviceConnection(asyncio.BufferedProtocol):
@@ -197,6 +199,12 @@ class Receiver:
             self.stats.device(conn.mn).connections -= 1
             if self.by_mn.get(conn.mn) is conn:
                 del self.by_mn[conn.mn]
+        for request in self.pending_requests.values():
+            if request.conn is conn:
+                request.lost = True
+                for future in (request.qn_rtn, request.exe_rtn):
+                    if not future.done():
+                        future.set_result(None)
 
     def close_idle(self) -> int:
         limit = time.monotonic() - self.config.idle_timeout_s

@@ -476,23 +476,27 @@ def test_a_platform_request_follows_9011_and_9012_and_the_replay_is_stored(
         refuser = SimulatedDevice(MNS[6], PW, HOST, receiver.port, refuse_with=2)
         mute = SimulatedDevice(MNS[7], PW, HOST, receiver.port)
         mute.data_received = lambda data: None  # type: ignore[method-assign]
+        quitter = SimulatedDevice(MNS[9], PW, HOST, receiver.port)
         hours = [f"20260312{h:02d}0000" for h in (6, 7, 8)]
         device.history = {
             h: [device.data_packet("2061", h, {"a21026": "3.5"}, qn=f"{h}001")] for h in hours
         }
-        for d in (device, refuser, mute):
+        for d in (device, refuser, mute, quitter):
             await d.connect()
             await d.send(d.data_packet("2061", "20260312100000", {"a21026": "1"}), 0.5)
+        # hangs up when asked
+        quitter.data_received = lambda data: quitter.transport.close()  # type: ignore
         ask = {"cn": "2061", "begin": hours[1], "end": hours[2], "timeout_s": 3}
         results = []
-        for mn, timeout in ((MNS[5], 3), (MNS[6], 3), (MNS[7], 1), (MNS[8], 1)):
+        for mn, timeout in ((MNS[5], 3), (MNS[6], 3), (MNS[7], 1), (MNS[8], 1), (MNS[9], 5)):
             doc = {**ask, "mn": mn, "timeout_s": timeout}
             results.append(await loop.run_in_executor(None, receiver.post_request, doc))
         for d in (device, refuser, mute):
             await d.close()
         return results, device
 
-    (done, refused, timeout, absent), device = asyncio.run(run())
+    (done, refused, timeout, absent, hung_up), device = asyncio.run(run())
+    assert hung_up["status"] == "failed" and "closed" in hung_up["detail"]
     assert (done["status"], done["qn_rtn"], done["exe_rtn"]) == ("done", 1, 1)
     assert (refused["status"], refused["qn_rtn"]) == ("refused", 2)
     assert timeout["status"] == "timeout" and absent["status"] == "not_connected"
