@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import datetime as dt
 import json
-import os
 import random
-import signal
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,12 +23,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bench.hj212_devices import SimulatedDevice, fields_of
+from bench.hj212_devices import ReceiverProcess, SimulatedDevice, fields_of
 from ingest.core import warehouse
 from ingest.hj212 import load as hj212_load
 from ingest.hj212.parse import parse
 from ingest.hj212.protocol import LOCAL_TZ, crc16, frame
-from ingest.hj212.registry import COLUMNS
 from receiver.journal import frames_of_log
 from receiver.server import RecentFrames
 from receiver.stream import MAX_FRAME, StreamFramer
@@ -45,114 +38,18 @@ MNS = [f"1410023100000001000000{i:02d}" for i in range(1, 31)]
 HOST = "127.0.0.1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class ReceiverProcess:
-    """``python -m receiver`` in a temporary inbox/state, restartable on the same ports."""
-
-    def __init__(self, root: Path, **env: str) -> None:
-        self.root = root
-        self.port, self.status_port = _free_port(), _free_port()
-        registry = root / "registry.csv"
-        with registry.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, COLUMNS)
-            writer.writeheader()
-            for mn in MNS:
-                writer.writerow({"mn": mn, "kind": "cems", "name": f"测试 {mn[-2:]}"})
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "LANTIAN_STATE": str(root / "state"),
-            "LANTIAN_INBOX": str(root / "inbox"),
-            "LANTIAN_DEVICE_REGISTRY": str(registry),
-            "LANTIAN_RECEIVER_DEFAULT_PW": PW,
-            "LANTIAN_RECEIVER_HOST": HOST,
-            "LANTIAN_RECEIVER_PORT": str(self.port),
-            "LANTIAN_RECEIVER_STATUS_PORT": str(self.status_port),
-            "LANTIAN_RECEIVER_NAME": "rx-test",
-            "LANTIAN_RECEIVER_STATUS_EVERY_S": "0.5",
-            **env,
-        }
-        self.proc: subprocess.Popen[str] | None = None
-
-    @property
-    def log_dir(self) -> Path:
-        return self.root / "inbox" / "hj212" / "rx-test"
-
-    @property
-    def quarantine_dir(self) -> Path:
-        return self.root / "state" / "receiver" / "quarantine"
-
-    def start(self, **env: str) -> ReceiverProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "receiver"],
-            cwd=REPO,
-            env={**self.env, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for _ in range(200):
-            line = self.proc.stdout.readline()
-            if line.startswith("receiver listening"):
-                return self
-            if not line and self.proc.poll() is not None:
-                break
-        raise AssertionError(f"receiver did not start: {self.proc.poll()} {line!r}")
-
-    def status(self) -> dict:
-        url = f"http://{HOST}:{self.status_port}/status"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return json.loads(response.read())
-
-    def post_request(self, document: dict) -> dict:
-        request = urllib.request.Request(
-            f"http://{HOST}:{self.status_port}/request",
-            data=json.dumps(document).encode(),
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-
-    def rss_kb(self) -> int:
-        assert self.proc is not None
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmRSS")
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(20)
-        return self.proc.returncode
-
-
 @pytest.fixture()
 def make_receiver(tmp_path: Path) -> Iterator[Callable[..., ReceiverProcess]]:
     started: list[ReceiverProcess] = []
 
     def make(**env: str) -> ReceiverProcess:
-        receiver = ReceiverProcess(tmp_path, **env)
+        receiver = ReceiverProcess(tmp_path, registry_mns=MNS, default_pw=PW, **env)
         started.append(receiver)
         return receiver
 
     yield make
     for receiver in started:
-        if receiver.proc is not None and receiver.proc.poll() is None:
-            receiver.proc.kill()
-            receiver.proc.wait(10)
+        receiver.close()
 
 
 def _stored_frames(folder: Path, pattern: str) -> list[str]:
