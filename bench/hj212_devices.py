@@ -18,15 +18,32 @@ Usage::
   key (its DataTime, ``YYYYMMDDhhmmss``) is in [BeginTime, EndTime] is sent again, each waiting
   for its 9014 if its Flag asks, then 9012 ``ExeRtn=1`` (``ExeRtn=100`` 没有数据 when none).
   ``requests`` lists the (QN, CN, BeginTime, EndTime) received, ``replayed`` the frames re-sent.
+
+:class:`ReceiverProcess` runs the real receiver (``python -m receiver``) as a subprocess in a
+folder of its own, for tests: ``ReceiverProcess(tmp, registry=path, default_pw="123456").start()``,
+then ``SimulatedDevice(mn, pw, "127.0.0.1", receiver.port)``, ``receiver.post_request({...})``,
+``receiver.stop()``; publish the open hour with ``start(LANTIAN_RECEIVER_CLOCK_OFFSET_S="3600")``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
 import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
 
+from ingest.core.paths import CHECKOUT
 from ingest.hj212.protocol import LOCAL_TZ, frame
+from ingest.hj212.registry import COLUMNS as REGISTRY_COLUMNS
 from receiver.stream import StreamFramer
 
 _QN_COUNTER = itertools.count()
@@ -176,3 +193,130 @@ class SimulatedDevice(asyncio.Protocol):
                 count += 1
                 await self.send(packet)
         self._reply(qn, "9012", "ExeRtn=1" if count else "ExeRtn=100")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class ReceiverProcess:
+    """``python -m receiver`` as a real subprocess in ``root`` (``root/inbox``, ``root/state``),
+    restartable on the same two ports (``port`` for devices, ``status_port`` for HTTP).
+
+    ``registry``: a device registry file to use; else ``registry_mns`` are written to
+    ``root/registry.csv`` (kind cems). Every device's PW is ``default_pw``. ``env``: more
+    ``LANTIAN_RECEIVER_*`` settings (receiver/config.py), e.g. ``LANTIAN_RECEIVER_RATE``.
+    ``start(**env)`` returns once the receiver listens; ``stop()`` sends SIGTERM and returns its
+    exit code; ``kill9()``; ``status()`` and ``post_request(doc)`` call its HTTP endpoints
+    (receiver/control.py); ``log_dir`` is the folder of its hourly logs.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        registry: Path | None = None,
+        registry_mns: Sequence[str] = (),
+        default_pw: str = "123456",
+        name: str = "rx-test",
+        host: str = "127.0.0.1",
+        **env: str,
+    ) -> None:
+        self.root, self.name, self.host = root, name, host
+        self.port, self.status_port = free_port(host), free_port(host)
+        root.mkdir(parents=True, exist_ok=True)
+        if registry is None:
+            registry = root / "registry.csv"
+            with registry.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, REGISTRY_COLUMNS)
+                writer.writeheader()
+                for mn in registry_mns:
+                    writer.writerow({"mn": mn, "kind": "cems", "name": f"simulated {mn[-4:]}"})
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(CHECKOUT),
+            "LANTIAN_STATE": str(root / "state"),
+            "LANTIAN_INBOX": str(root / "inbox"),
+            "LANTIAN_DEVICE_REGISTRY": str(registry),
+            "LANTIAN_RECEIVER_DEFAULT_PW": default_pw,
+            "LANTIAN_RECEIVER_HOST": host,
+            "LANTIAN_RECEIVER_PORT": str(self.port),
+            "LANTIAN_RECEIVER_STATUS_HOST": host,
+            "LANTIAN_RECEIVER_STATUS_PORT": str(self.status_port),
+            "LANTIAN_RECEIVER_NAME": name,
+            "LANTIAN_RECEIVER_STATUS_EVERY_S": "0.5",
+            **env,
+        }
+        self.proc: subprocess.Popen[str] | None = None
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.inbox / "hj212" / self.name
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.root / "state" / "receiver" / "quarantine"
+
+    def start(self, **env: str) -> ReceiverProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "receiver"],
+            cwd=CHECKOUT,
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = ""
+        for _ in range(500):
+            line = self.proc.stdout.readline()
+            if line.startswith("receiver listening"):
+                return self
+            if not line and self.proc.poll() is not None:
+                break
+        raise RuntimeError(f"receiver did not start (exit {self.proc.poll()}): {line!r}")
+
+    def status(self) -> dict:
+        url = f"http://{self.host}:{self.status_port}/status"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.loads(response.read())
+
+    def post_request(self, document: dict, timeout: float = 660) -> dict:
+        """``POST /request`` (blocking: call it from a thread inside an event loop)."""
+        request = urllib.request.Request(
+            f"http://{self.host}:{self.status_port}/request",
+            data=json.dumps(document).encode(),
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def rss_kb(self) -> int:
+        assert self.proc is not None
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(30)
+        return self.proc.returncode
+
+    def close(self) -> None:
+        """Kill it if still running (for a test's teardown)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)

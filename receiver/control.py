@@ -20,7 +20,8 @@ A=1>;CP=&&BeginTime=<begin>;EndTime=<end>&&`` to the device's live connection (s
 and waits ``timeout_s`` for 请求应答 CN=9011 (s6.2.1); ``QnRtn`` other than 1 (table 7) ->
 ``refused``. Then it waits for 执行结果 CN=9012, the wait restarting whenever the device sends
 a packet (s6.2.2: the replayed uploads); ``ExeRtn`` 1 (table 6) -> ``done``, any other (e.g.
-100 没有数据) -> ``failed``, none -> ``timeout``. ``done`` is answered only once every packet
+100 没有数据) -> ``failed``, none -> ``timeout``; the device's connection closing before an
+answer -> ``failed``. ``done`` is answered only once every packet
 the device sent before its 9012 is fsynced in the receiver's log. The replayed packets flow
 into the hourly log (and are acknowledged) like any other. HTTP status: 200 for every outcome,
 400 for a malformed request (``{"error": ...}``). No retransmission of the request: the caller
@@ -61,7 +62,7 @@ async def platform_request(
     packet = history_request(
         qn, cn, device.st, receiver.access.passwords[mn], mn, begin, end, version
     )
-    pending = Pending(mn, loop.create_future(), loop.create_future())
+    pending = Pending(mn, conn, loop.create_future(), loop.create_future())
     receiver.pending_requests[qn] = pending
     try:
         conn.send(packet)
@@ -72,6 +73,9 @@ async def platform_request(
             result.update(status="timeout", detail=f"no 9011 within {timeout_s:g} s (s6.2.1)")
             return result
         result["qn_rtn"] = qn_rtn
+        if pending.lost:
+            result.update(status="failed", detail="the device's connection closed")
+            return result
         if qn_rtn != 1:  # table 7: 1 准备执行请求; anything else is a refusal
             result.update(status="refused", detail=f"QnRtn={qn_rtn} (table 7)")
             return result
@@ -87,6 +91,9 @@ async def platform_request(
                 return result
         exe_rtn = pending.exe_rtn.result()
         result["exe_rtn"] = exe_rtn
+        if pending.lost:
+            result.update(status="failed", detail="the device's connection closed before 9012")
+            return result
         await receiver.durable()
         if exe_rtn == 1:  # table 6: 1 执行成功
             result.update(status="done", detail="ExeRtn=1")

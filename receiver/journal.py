@@ -170,8 +170,8 @@ class Journal:
         return final
 
     def recent_frames(self, now: float) -> Iterable[bytes]:
-        """Frames already written this hour and the last (to recognise a device's re-send of a
-        packet stored before a crash but never acknowledged)."""
+        """Frames already written the last hour and this (to recognise a device's re-send of a
+        packet stored before a crash but never acknowledged), oldest first."""
         current = hour_start(now)
         for hour in (current - HOUR, current):
             for path in (self.part_path(hour), self.final_path(hour)):

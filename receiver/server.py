@@ -8,8 +8,9 @@ else quarantined, not answered); the device's rate (token bucket: else dropped u
 device re-sends per its retry settings, s6.2.1); then the frame goes into this event-loop round's
 batch. The batch is written and fsynced by one thread (:class:`receiver.journal.Journal`); only
 then are its acknowledgements (CN=9014, :func:`receiver.replies.data_ack`) sent. A packet
-re-sent after a crash or a lost answer whose bytes are already stored this hour or the last is
-answered again but not stored twice.
+re-sent after a crash or a lost answer whose bytes are among the last 500,000 to 1,000,000 stored
+(:class:`RecentFrames`; after a restart, those of the last two hours' logs) is answered again
+but not stored twice.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ingest.hj212.parse import parse_segment
 from ingest.hj212.protocol import ACK_COMMANDS, DEFAULT_SCHEME
 from receiver.access import DeviceAccess, TokenBucket
 from receiver.config import ReceiverConfig
-from receiver.journal import HOUR, Entry, Journal, hour_start, stamp
+from receiver.journal import Entry, Journal, hour_start, stamp
 from receiver.replies import cp_value, data_ack
 from receiver.status import Stats
 from receiver.stream import StreamFramer
@@ -33,14 +34,41 @@ from receiver.stream import StreamFramer
 log = logging.getLogger("receiver")
 
 
+DEDUPE_GENERATION = 500_000  # frames; the last 500,000..1,000,000 are remembered (~60 MB)
+
+
+class RecentFrames:
+    """Hashes of the most recently stored frames, in two generations so memory stays bounded
+    (a city's 125 packets/s: over an hour of them), to store a re-sent packet only once."""
+
+    def __init__(self, generation: int = DEDUPE_GENERATION) -> None:
+        self.generation = generation
+        self.current: set[int] = set()
+        self.previous: set[int] = set()
+
+    def __contains__(self, digest: int) -> bool:
+        return digest in self.current or digest in self.previous
+
+    def add(self, digest: int) -> None:
+        if len(self.current) >= self.generation:
+            self.previous, self.current = self.current, set()
+        self.current.add(digest)
+
+    def clear(self) -> None:
+        self.current.clear()
+        self.previous.clear()
+
+
 @dataclass
 class Pending:
     """A platform request waiting for its device's 9011 (QnRtn) and 9012 (ExeRtn)."""
 
     mn: str
+    conn: DeviceConnection
     qn_rtn: asyncio.Future[int | None]
     exe_rtn: asyncio.Future[int | None]
     activity: asyncio.Event = field(default_factory=asyncio.Event)
+    lost: bool = False  # the device's connection closed before the answers came
 
 
 class DeviceConnection(asyncio.BufferedProtocol):
@@ -56,6 +84,7 @@ class DeviceConnection(asyncio.BufferedProtocol):
         self.last_activity = time.monotonic()
         self.unacked = 0
         self.paused = False
+        self.writing_paused = False
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -88,8 +117,20 @@ class DeviceConnection(asyncio.BufferedProtocol):
         self.unacked -= count
         if self.paused and self.unacked <= self.receiver.config.max_unacked // 2:
             self.paused = False
-            if self.transport is not None and not self.closed:
+            if self.transport is not None and not self.closed and not self.writing_paused:
                 self.transport.resume_reading()
+
+    def pause_writing(self) -> None:
+        # the device does not read its answers: stop reading its uploads until it does, so
+        # the answers waiting for it stay bounded (asyncio's write-buffer high-water mark)
+        self.writing_paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        if self.transport is not None and not self.paused and not self.closed:
+            self.transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -117,7 +158,7 @@ class Receiver:
         self.connections: set[DeviceConnection] = set()
         self.by_mn: dict[str, DeviceConnection] = {}
         self.buckets: dict[str, TokenBucket] = {}
-        self.seen: dict[int, set[int]] = {}  # hour -> hashes of the frames stored in it
+        self.seen = RecentFrames()
         self.pending_requests: dict[str, Pending] = {}
         self._batch: list[Entry] = []
         self._acks: dict[DeviceConnection, list[bytes]] = {}
@@ -136,7 +177,7 @@ class Receiver:
             log.info("published %s (left open by an earlier run)", path)
             self.stats.published.append(path.name)
         for frame in self.journal.recent_frames(now):
-            self.seen.setdefault(hour_start(now), set()).add(hash(frame))
+            self.seen.add(hash(frame))
 
     # -- connections -------------------------------------------------------------------
     def connection_opened(self, conn: DeviceConnection) -> None:
@@ -158,6 +199,12 @@ class Receiver:
             self.stats.device(conn.mn).connections -= 1
             if self.by_mn.get(conn.mn) is conn:
                 del self.by_mn[conn.mn]
+        for request in self.pending_requests.values():
+            if request.conn is conn:
+                request.lost = True
+                for future in (request.qn_rtn, request.exe_rtn):
+                    if not future.done():
+                        future.set_result(None)
 
     def close_idle(self) -> int:
         limit = time.monotonic() - self.config.idle_timeout_s
@@ -215,7 +262,7 @@ class Receiver:
             device.packets_by_cn[head.cn] += 1
             totals["accepted"] += 1
             if head.cn in ("9011", "9012"):
-                self._answer(head.cn, head.qn, head.cp)
+                self._answer(head.cn, head.qn, head.cp, mn)
             pending = self.pending_requests
             if pending:
                 for request in pending.values():
@@ -226,23 +273,24 @@ class Receiver:
             if head.flag is not None and head.flag & 1 and head.cn not in ACK_COMMANDS:
                 ack = data_ack(head.qn, head.pw, mn, head.flag)
             digest = hash(frame)
-            seen = self.seen.get(hour)
-            if seen is None:
-                seen = self.seen[hour] = set()
-                for old in [h for h in self.seen if h < hour - HOUR]:
-                    del self.seen[old]
-            if digest in seen or digest in self.seen.get(hour - HOUR, ()):
+            if digest in self.seen:
                 totals["duplicates_not_stored"] += 1
                 self._add(None, conn, ack)
                 continue
-            seen.add(digest)
+            self.seen.add(digest)
             self._add(Entry(hour, prefix + frame + b"\r\n"), conn, ack)
 
-    def _answer(self, cn: str, qn: str | None, cp: str) -> None:
+    def _answer(self, cn: str, qn: str | None, cp: str, mn: str) -> None:
         request = self.pending_requests.get(qn or "")
-        if request is None:
-            self.stats.totals[f"unmatched_{cn}"] += 1
-            return
+        if request is None or request.mn != mn:
+            # C.21: the answer carries the request's QN; a device that sends its own QN is
+            # matched to its one open request, if it has exactly one
+            open_ones = [r for r in self.pending_requests.values() if r.mn == mn]
+            if len(open_ones) != 1:
+                self.stats.totals[f"unmatched_{cn}"] += 1
+                return
+            request = open_ones[0]
+            self.stats.totals["answers_with_another_qn"] += 1
         future = request.qn_rtn if cn == "9011" else request.exe_rtn
         if not future.done():
             future.set_result(cp_value(cp, "QnRtn" if cn == "9011" else "ExeRtn"))

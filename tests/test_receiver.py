@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import datetime as dt
 import json
-import os
 import random
-import signal
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,13 +23,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bench.hj212_devices import SimulatedDevice, fields_of
+from bench.hj212_devices import ReceiverProcess, SimulatedDevice, fields_of
 from ingest.core import warehouse
 from ingest.hj212 import load as hj212_load
 from ingest.hj212.parse import parse
 from ingest.hj212.protocol import LOCAL_TZ, crc16, frame
-from ingest.hj212.registry import COLUMNS
 from receiver.journal import frames_of_log
+from receiver.server import RecentFrames
 from receiver.stream import MAX_FRAME, StreamFramer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,114 +38,18 @@ MNS = [f"1410023100000001000000{i:02d}" for i in range(1, 31)]
 HOST = "127.0.0.1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class ReceiverProcess:
-    """``python -m receiver`` in a temporary inbox/state, restartable on the same ports."""
-
-    def __init__(self, root: Path, **env: str) -> None:
-        self.root = root
-        self.port, self.status_port = _free_port(), _free_port()
-        registry = root / "registry.csv"
-        with registry.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, COLUMNS)
-            writer.writeheader()
-            for mn in MNS:
-                writer.writerow({"mn": mn, "kind": "cems", "name": f"测试 {mn[-2:]}"})
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
-            "LANTIAN_STATE": str(root / "state"),
-            "LANTIAN_INBOX": str(root / "inbox"),
-            "LANTIAN_DEVICE_REGISTRY": str(registry),
-            "LANTIAN_RECEIVER_DEFAULT_PW": PW,
-            "LANTIAN_RECEIVER_HOST": HOST,
-            "LANTIAN_RECEIVER_PORT": str(self.port),
-            "LANTIAN_RECEIVER_STATUS_PORT": str(self.status_port),
-            "LANTIAN_RECEIVER_NAME": "rx-test",
-            "LANTIAN_RECEIVER_STATUS_EVERY_S": "0.5",
-            **env,
-        }
-        self.proc: subprocess.Popen[str] | None = None
-
-    @property
-    def log_dir(self) -> Path:
-        return self.root / "inbox" / "hj212" / "rx-test"
-
-    @property
-    def quarantine_dir(self) -> Path:
-        return self.root / "state" / "receiver" / "quarantine"
-
-    def start(self, **env: str) -> ReceiverProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "receiver"],
-            cwd=REPO,
-            env={**self.env, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        for _ in range(200):
-            line = self.proc.stdout.readline()
-            if line.startswith("receiver listening"):
-                return self
-            if not line and self.proc.poll() is not None:
-                break
-        raise AssertionError(f"receiver did not start: {self.proc.poll()} {line!r}")
-
-    def status(self) -> dict:
-        url = f"http://{HOST}:{self.status_port}/status"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return json.loads(response.read())
-
-    def post_request(self, document: dict) -> dict:
-        request = urllib.request.Request(
-            f"http://{HOST}:{self.status_port}/request",
-            data=json.dumps(document).encode(),
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-
-    def rss_kb(self) -> int:
-        assert self.proc is not None
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmRSS")
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(20)
-        return self.proc.returncode
-
-
 @pytest.fixture()
 def make_receiver(tmp_path: Path) -> Iterator[Callable[..., ReceiverProcess]]:
     started: list[ReceiverProcess] = []
 
     def make(**env: str) -> ReceiverProcess:
-        receiver = ReceiverProcess(tmp_path, **env)
+        receiver = ReceiverProcess(tmp_path, registry_mns=MNS, default_pw=PW, **env)
         started.append(receiver)
         return receiver
 
     yield make
     for receiver in started:
-        if receiver.proc is not None and receiver.proc.poll() is None:
-            receiver.proc.kill()
-            receiver.proc.wait(10)
+        receiver.close()
 
 
 def _stored_frames(folder: Path, pattern: str) -> list[str]:
@@ -475,23 +373,27 @@ def test_a_platform_request_follows_9011_and_9012_and_the_replay_is_stored(
         refuser = SimulatedDevice(MNS[6], PW, HOST, receiver.port, refuse_with=2)
         mute = SimulatedDevice(MNS[7], PW, HOST, receiver.port)
         mute.data_received = lambda data: None  # type: ignore[method-assign]
+        quitter = SimulatedDevice(MNS[9], PW, HOST, receiver.port)
         hours = [f"20260312{h:02d}0000" for h in (6, 7, 8)]
         device.history = {
             h: [device.data_packet("2061", h, {"a21026": "3.5"}, qn=f"{h}001")] for h in hours
         }
-        for d in (device, refuser, mute):
+        for d in (device, refuser, mute, quitter):
             await d.connect()
             await d.send(d.data_packet("2061", "20260312100000", {"a21026": "1"}), 0.5)
+        # hangs up when asked
+        quitter.data_received = lambda data: quitter.transport.close()  # type: ignore
         ask = {"cn": "2061", "begin": hours[1], "end": hours[2], "timeout_s": 3}
         results = []
-        for mn, timeout in ((MNS[5], 3), (MNS[6], 3), (MNS[7], 1), (MNS[8], 1)):
+        for mn, timeout in ((MNS[5], 3), (MNS[6], 3), (MNS[7], 1), (MNS[8], 1), (MNS[9], 5)):
             doc = {**ask, "mn": mn, "timeout_s": timeout}
             results.append(await loop.run_in_executor(None, receiver.post_request, doc))
         for d in (device, refuser, mute):
             await d.close()
         return results, device
 
-    (done, refused, timeout, absent), device = asyncio.run(run())
+    (done, refused, timeout, absent, hung_up), device = asyncio.run(run())
+    assert hung_up["status"] == "failed" and "closed" in hung_up["detail"]
     assert (done["status"], done["qn_rtn"], done["exe_rtn"]) == ("done", 1, 1)
     assert (refused["status"], refused["qn_rtn"]) == ("refused", 2)
     assert timeout["status"] == "timeout" and absent["status"] == "not_connected"
@@ -503,3 +405,24 @@ def test_a_platform_request_follows_9011_and_9012_and_the_replay_is_stored(
     request = next(r for r in receiver.status()["requests"] if r["qn"] == done["qn"])
     assert request["status"] == "done"
     receiver.stop()
+
+
+def test_the_file_parser_skips_receiver_stamps_but_still_rejects_other_stray_text() -> None:
+    packet = frame(f"QN=20260312090001123;ST=31;CN=2081;PW={PW};MN={MNS[0]};Flag=4;CP=&&&&")
+    data = (
+        f"@2026-03-12T09:00:01.123+08:00 10.0.0.5:40211 {packet}\r\n"
+        f"@2026-03-12T09:00:02.000+08:00 [::1]:40212 {packet}\r\n"
+        f"not a stamp {packet}\r\n"
+    ).encode()
+    parsed = parse(data)
+    assert [p.line_number for p in parsed.packets] == [1, 2, 3]
+    assert [(r.line_number, r.code) for r in parsed.rejects] == [(3, "stray_bytes")]
+
+
+def test_the_resend_memory_is_bounded_to_two_generations() -> None:
+    recent = RecentFrames(generation=3)
+    for digest in range(10):
+        recent.add(digest)
+    # the newest generation (9) and the one before (6, 7, 8) are remembered, older ones not
+    assert [d for d in range(10) if d in recent] == [6, 7, 8, 9]
+    assert len(recent.current) + len(recent.previous) <= 2 * 3
