@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.hj212_devices import SimulatedDevice, fields_of
+from bench.hj212_devices import ReceiverProcess, SimulatedDevice, fields_of
 from ingest.core import warehouse
 from ingest.hj212 import load as hj212_load
 from ingest.hj212 import registry as device_registry
@@ -27,9 +27,11 @@ from ingest.hj212.protocol import LOCAL_TZ
 from pipelines import hj212_gaps
 from pipelines.dbt import run_dbt
 from pipelines.settings import GapFetchSettings
-from tests.test_receiver import HOST, MNS, PW, ReceiverProcess
 
 T0 = dt.datetime(2026, 3, 12, tzinfo=LOCAL_TZ)
+HOST, PW = "127.0.0.1", "pw-gaps-1"
+# two CEMS outlets that send, one registered outlet that never connects
+MNS = [f"1410023100000002000000{i:02d}" for i in range(1, 4)]
 H = dt.timedelta(hours=1)
 
 
@@ -89,9 +91,20 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
 ) -> None:
     url = make_database("hj212_gaps")
     engine = warehouse.engine(url)
-    receiver = ReceiverProcess(tmp_path)
-    device_registry.load_registry(engine, tmp_path / "registry.csv")  # the receiver's registry
-    inbox = tmp_path / "inbox"
+    registry = tmp_path / "registry.csv"
+    registry.write_text(
+        ",".join(device_registry.COLUMNS)
+        + "".join(
+            f"\n{mn},cems,测试电厂(样例),91141002MA0000000X,DA00{i},{i}号排口,尧都区,火电,6,"
+            "ultra-low-power-2015"
+            for i, mn in enumerate(MNS, 1)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    device_registry.load_registry(engine, registry)  # the warehouse and the receiver: one file
+    receiver = ReceiverProcess(tmp_path / "rx", registry=registry, default_pw=PW)
+    inbox = receiver.inbox
     day = dt.datetime.now(LOCAL_TZ).date() - dt.timedelta(days=1)
     hours = [dt.datetime.combine(day, dt.time(h), LOCAL_TZ) for h in range(24)]
     gap = hours[10]
@@ -126,6 +139,23 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
         # an hour later (the receiver's clock): the first hour's log is published at start
         receiver.start(LANTIAN_RECEIVER_CLOCK_OFFSET_S="3600")
         _load_and_build(engine, url, inbox, tmp_path)
+        with engine.connect() as conn:
+            before = conn.execute(
+                sa.text(
+                    "select device_mn, missing_hours from marts.device_day_coverage"
+                    " where day = :day order by 1"
+                ),
+                {"day": day},
+            ).all()
+            hours_before = conn.execute(
+                sa.text(
+                    "select count(*) from marts.cems_outlet_hour"
+                    " where device_mn = :mn and obs_date = :day and pollutant_code = 'a21026'"
+                ),
+                {"mn": gappy, "day": day},
+            ).scalar_one()
+        assert [tuple(r) for r in before] == [(gappy, 1), (whole, 0), (MNS[2], 24)]
+        assert hours_before == 23
 
         async def ask_while_connected() -> tuple[dict[str, object], SimulatedDevice]:
             device = SimulatedDevice(gappy, PW, HOST, receiver.port)
@@ -145,9 +175,7 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
         _load_and_build(engine, url, inbox, tmp_path)
         receiver.stop()
     finally:
-        if receiver.proc is not None and receiver.proc.poll() is None:
-            receiver.proc.kill()
-            receiver.proc.wait(10)
+        receiver.close()
 
     # the gap task asked the one device with a gap, for the one hour, as C.21 does
     assert result["requests_sent"] == 1 and result["outcomes"] == {"done": 1}
