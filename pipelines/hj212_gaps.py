@@ -50,6 +50,27 @@ HISTORY_CN = "2061"  # table 9: 取污染物小时历史数据 (C.21)
 NOT_ASKED = ("not_connected", "unreachable")
 
 
+class NotBuilt(RuntimeError):
+    """The models the gaps are read from do not exist yet (the transform never ran)."""
+
+
+NEEDED_RELATIONS = ("marts.device_day_coverage", "intermediate.int_hj212__hourly")
+
+
+def check_built(conn: sa.Connection) -> None:
+    """Raise :class:`NotBuilt` naming the relations missing, before any query needs them."""
+    missing = [
+        name
+        for name in NEEDED_RELATIONS
+        if conn.execute(sa.text("select to_regclass(:n)"), {"n": name}).scalar() is None
+    ]
+    if missing:
+        raise NotBuilt(
+            f"{', '.join(missing)} not built yet: run the transform (lantian_transform, or"
+            " dbt build) first; no gap was looked for"
+        )
+
+
 @dataclass(frozen=True)
 class PriorRequest:
     """A request already recorded: the hours it asked for, when, and its outcome."""
@@ -304,6 +325,7 @@ def run(
     now = now or dt.datetime.now(dt.UTC)
     start, end = window(now, settings)
     with engine.connect() as conn:
+        check_built(conn)
         missing = missing_device_hours(conn, start, end)
         prior = prior_requests(conn, start)
     plan = plan_requests(missing, prior, now, settings)
@@ -358,6 +380,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(engine: sa.Engine, args: argparse.Namespace) -> int:
-    result = run(engine, requested_by="cli")
+    try:
+        result = run(engine, requested_by="cli")
+    except (NotBuilt, ValueError) as exc:  # ValueError: a setting (GapFetchSettings.from_env)
+        print(f"hj212-gaps: {exc}")
+        return 2
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return 1 if result["receivers_unreachable"] else 0

@@ -138,7 +138,8 @@ class GapFetchSettings:
             try:
                 parsed = kind(value)
             except ValueError as exc:
-                raise ValueError(f"{name}={value!r} is not a {kind.__name__}") from exc
+                what = "a whole number" if kind is int else "a number"
+                raise ValueError(f"{name}={value!r} is not {what}") from exc
             if parsed <= 0:
                 raise ValueError(f"{name}={value!r} must be positive")
             return parsed

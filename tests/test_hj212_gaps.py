@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.hj212_devices import ReceiverProcess, SimulatedDevice, fields_of
+from bench.hj212_devices import ReceiverProcess, SimulatedDevice, fields_of, free_port
 from ingest.core import warehouse
 from ingest.hj212 import load as hj212_load
 from ingest.hj212 import registry as device_registry
@@ -30,8 +30,9 @@ from pipelines.settings import GapFetchSettings
 
 T0 = dt.datetime(2026, 3, 12, tzinfo=LOCAL_TZ)
 HOST, PW = "127.0.0.1", "pw-gaps-1"
-# two CEMS outlets that send, one registered outlet that never connects
-MNS = [f"1410023100000002000000{i:02d}" for i in range(1, 4)]
+# two CEMS outlets that send, one registered that never connects, one silent all day that
+# connects but refuses the request (QnRtn=2, HJ 212-2017 table 7)
+MNS = [f"1410023100000002000000{i:02d}" for i in range(1, 5)]
 H = dt.timedelta(hours=1)
 
 
@@ -108,7 +109,7 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
     day = dt.datetime.now(LOCAL_TZ).date() - dt.timedelta(days=1)
     hours = [dt.datetime.combine(day, dt.time(h), LOCAL_TZ) for h in range(24)]
     gap = hours[10]
-    gappy, whole = MNS[0], MNS[1]
+    gappy, whole, refuser = MNS[0], MNS[1], MNS[3]
 
     def history(device: SimulatedDevice) -> dict[str, list[str]]:
         return {
@@ -126,8 +127,9 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
                 assert await device.send(packets[0])
             await device.close()
 
+    dead_receiver = f"http://{HOST}:{free_port()}"  # a receiver that does not answer
     settings = GapFetchSettings(
-        receiver_urls=(f"http://{HOST}:{receiver.status_port}",),
+        receiver_urls=(f"http://{HOST}:{receiver.status_port}", dead_receiver),
         window_days=2,
         rate_per_s=20,
         timeout_s=10,
@@ -154,18 +156,21 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
                 ),
                 {"mn": gappy, "day": day},
             ).scalar_one()
-        assert [tuple(r) for r in before] == [(gappy, 1), (whole, 0), (MNS[2], 24)]
+        assert [tuple(r) for r in before] == [(gappy, 1), (whole, 0), (MNS[2], 24), (refuser, 24)]
         assert hours_before == 23
 
         async def ask_while_connected() -> tuple[dict[str, object], SimulatedDevice]:
             device = SimulatedDevice(gappy, PW, HOST, receiver.port)
             device.history = history(device)
-            other = SimulatedDevice(whole, PW, HOST, receiver.port)
-            for d in (device, other):
+            others = [
+                SimulatedDevice(whole, PW, HOST, receiver.port),
+                SimulatedDevice(refuser, PW, HOST, receiver.port, refuse_with=2),
+            ]
+            for d in (device, *others):
                 await d.connect()
                 await d.send(d.data_packet("2011", f"{dt.datetime.now(LOCAL_TZ):%Y%m%d%H%M%S}", {}))
             result = await asyncio.to_thread(hj212_gaps.run, engine, settings, None, "test")
-            for d in (device, other):
+            for d in (device, *others):
                 await d.close()
             return result, device
 
@@ -177,10 +182,15 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
     finally:
         receiver.close()
 
-    # the gap task asked the one device with a gap, for the one hour, as C.21 does
-    assert result["requests_sent"] == 1 and result["outcomes"] == {"done": 1}
-    assert result["hours_requested"] == 1
-    assert result["devices_not_connected"] == len(MNS) - 2  # registered, silent, not connected
+    # the hours of yesterday the run looked at (it ends settle_hours before it ran)
+    window_end = dt.datetime.fromisoformat(str(result["window_end"]))
+    refused_hours = [h for h in hours if h < window_end]
+    # the gap task asked the device with a gap for the one hour, as C.21 does; the refuser for
+    # its silent day; not the device that is connected nowhere; the dead receiver is reported
+    assert result["requests_sent"] == 2 and result["outcomes"] == {"done": 1, "refused": 1}
+    assert result["hours_requested"] == 1 + len(refused_hours)
+    assert result["devices_not_connected"] == 1
+    assert [u.split(": ")[0] for u in result["receivers_unreachable"]] == [dead_receiver]
     ((qn, cn, begin, end),) = device.requests
     assert (cn, begin, end) == ("2061", f"{gap:%Y%m%d%H%M%S}", f"{gap:%Y%m%d%H%M%S}")
     assert [fields_of(p)["DataTime"] for p in device.replayed] == [f"{gap:%Y%m%d%H%M%S}"]
@@ -189,12 +199,13 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
             sa.text(
                 "select device_mn, cn, begin_hour, end_hour, status, qn, qn_rtn, exe_rtn,"
                 " requested_by, answered_at >= requested_at from audit.hj212_history_request"
+                " order by request_id"
             )
         ).all()
         mart = conn.execute(
             sa.text(
                 "select device_mn, hour_start, request_status, is_filled, filled_after_request"
-                " from marts.hj212_gap_request"
+                " from marts.hj212_gap_request order by device_mn, hour_start"
             )
         ).all()
         outlet_hours = conn.execute(
@@ -205,17 +216,28 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
             ),
             {"mn": gappy, "day": day, "gap": gap},
         ).all()
-    assert [tuple(r) for r in audit] == [
+    assert [tuple(r) for r in audit if r[0] == gappy] == [
         (gappy, "2061", gap, gap, "done", qn, "1", "1", "test", True)
     ]
-    assert [tuple(r) for r in mart] == [(gappy, gap, "done", True, True)]
+    ((*refused, refused_qn, qn_rtn, exe_rtn, by, answered),) = [r for r in audit if r[0] == refuser]
+    assert refused == [refuser, "2061", refused_hours[0], refused_hours[-1], "refused"]
+    assert (qn_rtn, exe_rtn, by, answered) == ("2", None, "test", True) and refused_qn
+    assert [tuple(r) for r in mart] == [(gappy, gap, "done", True, True)] + [
+        (refuser, h, "refused", False, False) for h in refused_hours
+    ]
     # marts.cems_outlet_hour is complete for that hour: every pollutant, all 24 hours, valid
     assert [tuple(r) for r in outlet_hours] == [
         ("a21002", 24, 24, True),
         ("a21026", 24, 24, True),
         ("a34013", 24, 24, True),
     ]
-    # nothing is missing any more: a second run plans no request for the device
+    # the filled hour is no longer missing; the refused ones wait out the backoff; the device
+    # connected nowhere is planned again, and again not asked
     again = hj212_gaps.run(engine, settings, None, "test")
-    assert again["requests_sent"] == 0 and again["hours_in_backoff"] == 0
+    assert again["requests_sent"] == 0 and again["requests_planned"] == 1
+    assert again["devices_not_connected"] == 1
+    assert (again["hours_missing"], again["hours_in_backoff"]) == (
+        2 * len(refused_hours),
+        len(refused_hours),
+    )
     engine.dispose()
