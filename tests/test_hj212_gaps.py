@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bench.hj212_devices import ReceiverProcess, SimulatedDevice, fields_of, free_port
@@ -73,6 +74,22 @@ def test_the_window_ends_settle_hours_before_now_and_starts_a_local_day() -> Non
     start, end = hj212_gaps.window(dt.datetime(2026, 3, 12, 1, 40, tzinfo=dt.UTC), settings)
     assert start == dt.datetime(2026, 3, 10, tzinfo=LOCAL_TZ)  # 09:40 local on the 12th
     assert end == dt.datetime(2026, 3, 12, 7, tzinfo=LOCAL_TZ)
+
+
+def test_settings_come_from_the_environment_and_bad_ones_name_the_variable() -> None:
+    settings = GapFetchSettings.from_env(
+        {
+            "LANTIAN_RECEIVER_URLS": "http://rx1:9213/, http://rx2:9213",
+            "LANTIAN_HJ212_GAP_DAYS": "7",
+            "LANTIAN_HJ212_GAP_BACKOFF_HOURS": "1.5",
+        }
+    )
+    assert settings.receiver_urls == ("http://rx1:9213", "http://rx2:9213")
+    assert (settings.window_days, settings.backoff_hours) == (7, 1.5)
+    assert settings.max_span_hours == GapFetchSettings().max_span_hours  # the default
+    for name, value in (("LANTIAN_HJ212_GAP_DAYS", "x"), ("LANTIAN_HJ212_GAP_RATE", "0")):
+        with pytest.raises(ValueError, match=name):
+            GapFetchSettings.from_env({name: value})
 
 
 VALUES = {"a34013": "3.1", "a21026": "12.5", "a21002": "40.2", "a19001": "9.5"}
