@@ -365,7 +365,8 @@ def test_fuzzed_byte_streams_over_the_socket_never_crash_answer_or_store_an_inva
 def test_a_platform_request_follows_9011_and_9012_and_the_replay_is_stored(
     make_receiver: Callable[..., ReceiverProcess],
 ) -> None:
-    receiver = make_receiver().start()
+    # one token per device, never refilled: the replay passes only because it was asked for
+    receiver = make_receiver(LANTIAN_RECEIVER_RATE="0.0001", LANTIAN_RECEIVER_BURST="1").start()
 
     async def run() -> tuple[list[dict], SimulatedDevice]:
         loop = asyncio.get_running_loop()
@@ -402,6 +403,7 @@ def test_a_platform_request_follows_9011_and_9012_and_the_replay_is_stored(
     stored = _stored_frames(receiver.log_dir, ".*.log.part")
     assert all(p in stored for p in device.replayed) and len(device.replayed) == 2
     assert set(device.acknowledged) >= set(device.replayed)  # replays answered like any upload
+    assert "rate_limited" not in receiver.status()["rejects"]
     request = next(r for r in receiver.status()["requests"] if r["qn"] == done["qn"])
     assert request["status"] == "done"
     receiver.stop()
