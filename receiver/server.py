@@ -104,6 +104,8 @@ class DeviceConnection(asyncio.BufferedProtocol):
         data = bytes(self.receiver.read_view[:nbytes])
         frames, rejects = self.framer.feed(data)
         stats = self.receiver.stats
+        if self.framer.buffered > stats.max_frame_buffer:
+            stats.max_frame_buffer = self.framer.buffered  # bounded by MAX_FRAME (stream.py)
         for reject in rejects:
             stats.reject(reject.code, self.mn)
         if frames:
