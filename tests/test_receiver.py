@@ -429,3 +429,24 @@ def test_the_resend_memory_is_bounded_to_two_generations() -> None:
     # the newest generation (9) and the one before (6, 7, 8) are remembered, older ones not
     assert [d for d in range(10) if d in recent] == [6, 7, 8, 9]
     assert len(recent.current) + len(recent.previous) <= 2 * 3
+
+
+def test_an_hj212_2025_upload_is_answered_with_its_own_version_bits_marked_unverified(
+    make_receiver: Callable[..., ReceiverProcess],
+) -> None:
+    receiver = make_receiver().start()
+
+    async def run() -> SimulatedDevice:
+        device = SimulatedDevice(MNS[10], PW, HOST, receiver.port, st="22")
+        await device.connect()
+        # Flag=9: version bits 000010 (HJ 212-2025 in FlagScheme, unverified), A=1
+        packet = device.data_packet("2061", "20260312080000", {"a34004": "35"}, flag=9)
+        assert await device.send(packet)
+        await device.close()
+        return device
+
+    device = asyncio.run(run())
+    (ack,) = device.received
+    assert fields_of(ack)["Flag"] == "8" and fields_of(ack)["CN"] == "9014"  # version kept, A=0
+    assert receiver.status()["devices"][MNS[10]]["protocol"] == "HJ 212-2025 (unverified)"
+    receiver.stop()
