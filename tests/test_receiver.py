@@ -450,3 +450,33 @@ def test_an_hj212_2025_upload_is_answered_with_its_own_version_bits_marked_unver
     assert fields_of(ack)["Flag"] == "8" and fields_of(ack)["CN"] == "9014"  # version kept, A=0
     assert receiver.status()["devices"][MNS[10]]["protocol"] == "HJ 212-2025 (unverified)"
     receiver.stop()
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:  # an abort() arrives as a reset
+        return True
+
+
+def test_idle_connections_are_closed_and_connections_beyond_the_maximum_refused(
+    make_receiver: Callable[..., ReceiverProcess],
+) -> None:
+    receiver = make_receiver(
+        LANTIAN_RECEIVER_IDLE_TIMEOUT_S="1", LANTIAN_RECEIVER_MAX_CONNECTIONS="2"
+    ).start()
+    first = socket.create_connection((HOST, receiver.port))
+    second = socket.create_connection((HOST, receiver.port))
+    time.sleep(0.2)
+    third = socket.create_connection((HOST, receiver.port))
+    third.settimeout(2)
+    assert _closed_by_peer(third)  # closed at once: the maximum is 2
+    first.settimeout(5)
+    started = time.monotonic()
+    assert _closed_by_peer(first)  # closed by the receiver after 1 s of silence
+    assert 0.5 < time.monotonic() - started < 4
+    status = receiver.status()
+    assert status["rejects"]["max_connections"] == 1 and status["totals"]["idle_closed"] >= 1
+    for sock in (first, second, third):
+        sock.close()
+    receiver.stop()
