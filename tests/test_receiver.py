@@ -133,6 +133,12 @@ def test_a_flooding_device_is_rate_limited(make_receiver: Callable[..., Receiver
         ]
         await asyncio.wait([f for f in futures if f], timeout=1.0)
         await device.close()
+        stranger = SimulatedDevice("88888888888888888888ABCD", PW, HOST, receiver.port)
+        await stranger.connect()
+        for m in range(10):
+            stranger.send_nowait(stranger.data_packet("2051", f"2026031208{m:02d}00", {}))
+        await asyncio.sleep(0.5)
+        await stranger.close()
         return len(device.acknowledged)
 
     acked = asyncio.run(run())
@@ -141,6 +147,9 @@ def test_a_flooding_device_is_rate_limited(make_receiver: Callable[..., Receiver
     assert status["rejects"]["rate_limited"] == 10 - acked
     assert status["devices"][MNS[2]]["rejects"]["rate_limited"] == 10 - acked
     assert len(_stored_frames(receiver.log_dir, ".*.log.part")) == acked
+    # strangers are held to the same rate per address: a flood of them cannot fill the disk
+    assert 3 <= status["totals"]["quarantined"] <= 4
+    assert status["rejects"]["quarantine_rate_limited"] == 10 - status["totals"]["quarantined"]
     receiver.stop()
 
 
