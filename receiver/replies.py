@@ -7,7 +7,8 @@
   table 5). Flag keeps the upload's version bits (V5..V0, table 3) and clears D and A: 4 for
   HJ 212-2017. For version bits 2 (HJ 212-2025) the same form is sent, **unverified**: the 2025
   text was not at hand (RULES.md s4); :class:`ingest.hj212.protocol.FlagScheme` names the bits.
-  An HJ/T 212-2005 upload carries no Flag, so it never asks for an answer.
+  Version bits 0 (HJ/T 212-2005) get the same form with Flag=0, also **unverified** (the 2005
+  text is not at hand either); an upload without any Flag never asks for an answer.
 - Requests to a device (请求命令): 取污染物实时数据 CN=2011 (C.10, ``CP=&&&&``), 取分钟/小时/日
   历史数据 CN=2051/2061/2031 (C.20-C.22, ``CP=&&BeginTime=..;EndTime=..&&``), Flag=5 (version
   2017, A=1: answer wanted). The device answers 请求应答 CN=9011 with ``QnRtn`` (table 7:

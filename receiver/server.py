@@ -4,9 +4,9 @@ stores, then answers (HJ 212-2017 s5: TCP/IP transport, s6: the protocol).
 Per frame, in order: framing, length and Appendix A CRC (:mod:`receiver.stream`; a frame that
 fails is not answered, s6.3.1 table 2 "如果 CRC 错误，执行结束", and is counted by reason); header
 (:func:`ingest.hj212.parse.parse_segment`, table 3); who sent it (MN in the registry, PW right:
-else quarantined, not answered); the device's rate (token bucket: else dropped unanswered, the
-device re-sends per its retry settings, s6.2.1); then the frame goes into this event-loop round's
-batch. The batch is written and fsynced by one thread (:class:`receiver.journal.Journal`); only
+else quarantined, not answered, at most the device rate per peer address); the device's rate
+(token bucket: else dropped unanswered, the device re-sends per its retry settings, s6.2.1);
+then the frame goes into this event-loop round's batch. The batch is written and fsynced by one thread (:class:`receiver.journal.Journal`); only
 then are its acknowledgements (CN=9014, :func:`receiver.replies.data_ack`) sent. A packet
 re-sent after a crash or a lost answer whose bytes are among the last 500,000 to 1,000,000 stored
 (:class:`RecentFrames`; after a restart, those of the last two hours' logs) is answered again
@@ -80,6 +80,7 @@ class DeviceConnection(asyncio.BufferedProtocol):
         self.framer = StreamFramer()
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
+        self.host = "?"
         self.mn: str | None = None
         self.last_activity = time.monotonic()
         self.unacked = 0
@@ -92,7 +93,7 @@ class DeviceConnection(asyncio.BufferedProtocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple):
-            host = peer[0]
+            host = self.host = peer[0]
             self.peer = f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
         self.receiver.connection_opened(self)
 
@@ -104,6 +105,8 @@ class DeviceConnection(asyncio.BufferedProtocol):
         data = bytes(self.receiver.read_view[:nbytes])
         frames, rejects = self.framer.feed(data)
         stats = self.receiver.stats
+        if self.framer.buffered > stats.max_frame_buffer:
+            stats.max_frame_buffer = self.framer.buffered  # bounded by MAX_FRAME (stream.py)
         for reject in rejects:
             stats.reject(reject.code, self.mn)
         if frames:
@@ -158,6 +161,7 @@ class Receiver:
         self.connections: set[DeviceConnection] = set()
         self.by_mn: dict[str, DeviceConnection] = {}
         self.buckets: dict[str, TokenBucket] = {}
+        self.quarantine_buckets: dict[str, TokenBucket] = {}  # per peer address
         self.seen = RecentFrames()
         self.pending_requests: dict[str, Pending] = {}
         self._batch: list[Entry] = []
@@ -237,6 +241,15 @@ class Receiver:
             refused = self.access.verdict(mn, head.pw)
             if refused is not None:
                 stats.reject(refused)
+                held = self.quarantine_buckets.get(conn.host)
+                if held is None:
+                    held = TokenBucket(self.config.rate, self.config.burst)
+                    if len(self.quarantine_buckets) > 100_000:  # bounded: forget old senders
+                        self.quarantine_buckets.clear()
+                    self.quarantine_buckets[conn.host] = held
+                if not held.take():  # a flood of strangers must not fill the disk
+                    stats.reject("quarantine_rate_limited")
+                    continue
                 totals["quarantined"] += 1
                 line = prefix + refused.encode() + b" " + frame + b"\r\n"
                 self._add(Entry(hour, line, refused), conn, None)
@@ -245,7 +258,9 @@ class Receiver:
             if bucket is None:
                 bucket = self.buckets[mn] = TokenBucket(self.config.rate, self.config.burst)
             device = stats.device(mn)
-            if not bucket.take():
+            # a history replay the platform asked for (C.20-C.22) may exceed the device's rate:
+            # while a request to it is open, its uploads are not limited
+            if not bucket.take() and not any(r.mn == mn for r in self.pending_requests.values()):
                 stats.reject("rate_limited", mn)
                 continue
             if conn.mn != mn:

@@ -54,6 +54,7 @@ class Stats:
     rejects: Counter[str] = field(default_factory=Counter)
     totals: Counter[str] = field(default_factory=Counter)
     connections: int = 0
+    max_frame_buffer: int = 0  # the largest a connection's frame buffer was after a read
     requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
     published: deque[str] = field(default_factory=lambda: deque(maxlen=48))
 
@@ -76,6 +77,7 @@ class Stats:
             "generated": _iso(now),
             "started": _iso(self.started),
             "connections": self.connections,
+            "max_frame_buffer": self.max_frame_buffer,
             "totals": dict(sorted(self.totals.items())),
             "rejects": dict(sorted(self.rejects.items())),
             "devices": {mn: self.devices[mn].as_json() for mn in sorted(self.devices)},

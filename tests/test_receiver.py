@@ -133,6 +133,12 @@ def test_a_flooding_device_is_rate_limited(make_receiver: Callable[..., Receiver
         ]
         await asyncio.wait([f for f in futures if f], timeout=1.0)
         await device.close()
+        stranger = SimulatedDevice("88888888888888888888ABCD", PW, HOST, receiver.port)
+        await stranger.connect()
+        for m in range(10):
+            stranger.send_nowait(stranger.data_packet("2051", f"2026031208{m:02d}00", {}))
+        await asyncio.sleep(0.5)
+        await stranger.close()
         return len(device.acknowledged)
 
     acked = asyncio.run(run())
@@ -141,6 +147,9 @@ def test_a_flooding_device_is_rate_limited(make_receiver: Callable[..., Receiver
     assert status["rejects"]["rate_limited"] == 10 - acked
     assert status["devices"][MNS[2]]["rejects"]["rate_limited"] == 10 - acked
     assert len(_stored_frames(receiver.log_dir, ".*.log.part")) == acked
+    # strangers are held to the same rate per address: a flood of them cannot fill the disk
+    assert 3 <= status["totals"]["quarantined"] <= 4
+    assert status["rejects"]["quarantine_rate_limited"] == 10 - status["totals"]["quarantined"]
     receiver.stop()
 
 
@@ -336,9 +345,9 @@ def test_fuzzed_byte_streams_over_the_socket_never_crash_answer_or_store_an_inva
             return received
 
     replies = talk(data, [rng.randint(1, 4000) for _ in range(300)])
-    # 10 MB without a frame in it, then headers claiming the maximum and beyond
-    noise = rng.randbytes(10_000_000).replace(b"#", b"!")
-    talk(noise + b"##1024" + b"x" * 5000 + b"##9999" * 1000, [65536] * 150)
+    # 40 MB without a frame in it, then headers claiming the maximum and beyond
+    noise = rng.randbytes(40_000_000).replace(b"#", b"!")
+    talk(noise + b"##1024" + b"x" * 5000 + b"##9999" * 1000, [65536] * 600)
     # interleaved: two connections each get the first half of one frame and the second of another
     a, b = _valid(rng, 5000), _valid(rng, 5001)
     with (
@@ -357,7 +366,8 @@ def test_fuzzed_byte_streams_over_the_socket_never_crash_answer_or_store_an_inva
     status = receiver.status()
     assert status["rejects"]["too_long"] >= 1 and status["rejects"]["crc_byte_swapped"] >= 1
     assert status["rejects"]["crc_mismatch"] >= 1
-    assert receiver.rss_kb() - rss_before < 30_000  # KB: the 10 MB never accumulated
+    assert receiver.rss_kb() - rss_before < 20_000  # KB: the 40 MB never accumulated
+    assert 0 < status["max_frame_buffer"] <= MAX_FRAME
     assert receiver.proc is not None and receiver.proc.poll() is None
     assert receiver.stop() == 0
 
@@ -365,7 +375,8 @@ def test_fuzzed_byte_streams_over_the_socket_never_crash_answer_or_store_an_inva
 def test_a_platform_request_follows_9011_and_9012_and_the_replay_is_stored(
     make_receiver: Callable[..., ReceiverProcess],
 ) -> None:
-    receiver = make_receiver().start()
+    # one token per device, never refilled: the replay passes only because it was asked for
+    receiver = make_receiver(LANTIAN_RECEIVER_RATE="0.0001", LANTIAN_RECEIVER_BURST="1").start()
 
     async def run() -> tuple[list[dict], SimulatedDevice]:
         loop = asyncio.get_running_loop()
@@ -402,6 +413,7 @@ def test_a_platform_request_follows_9011_and_9012_and_the_replay_is_stored(
     stored = _stored_frames(receiver.log_dir, ".*.log.part")
     assert all(p in stored for p in device.replayed) and len(device.replayed) == 2
     assert set(device.acknowledged) >= set(device.replayed)  # replays answered like any upload
+    assert "rate_limited" not in receiver.status()["rejects"]
     request = next(r for r in receiver.status()["requests"] if r["qn"] == done["qn"])
     assert request["status"] == "done"
     receiver.stop()
@@ -426,3 +438,54 @@ def test_the_resend_memory_is_bounded_to_two_generations() -> None:
     # the newest generation (9) and the one before (6, 7, 8) are remembered, older ones not
     assert [d for d in range(10) if d in recent] == [6, 7, 8, 9]
     assert len(recent.current) + len(recent.previous) <= 2 * 3
+
+
+def test_an_hj212_2025_upload_is_answered_with_its_own_version_bits_marked_unverified(
+    make_receiver: Callable[..., ReceiverProcess],
+) -> None:
+    receiver = make_receiver().start()
+
+    async def run() -> SimulatedDevice:
+        device = SimulatedDevice(MNS[10], PW, HOST, receiver.port, st="22")
+        await device.connect()
+        # Flag=9: version bits 000010 (HJ 212-2025 in FlagScheme, unverified), A=1
+        packet = device.data_packet("2061", "20260312080000", {"a34004": "35"}, flag=9)
+        assert await device.send(packet)
+        await device.close()
+        return device
+
+    device = asyncio.run(run())
+    (ack,) = device.received
+    assert fields_of(ack)["Flag"] == "8" and fields_of(ack)["CN"] == "9014"  # version kept, A=0
+    assert receiver.status()["devices"][MNS[10]]["protocol"] == "HJ 212-2025 (unverified)"
+    receiver.stop()
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:  # an abort() arrives as a reset
+        return True
+
+
+def test_idle_connections_are_closed_and_connections_beyond_the_maximum_refused(
+    make_receiver: Callable[..., ReceiverProcess],
+) -> None:
+    receiver = make_receiver(
+        LANTIAN_RECEIVER_IDLE_TIMEOUT_S="1", LANTIAN_RECEIVER_MAX_CONNECTIONS="2"
+    ).start()
+    first = socket.create_connection((HOST, receiver.port))
+    second = socket.create_connection((HOST, receiver.port))
+    time.sleep(0.2)
+    third = socket.create_connection((HOST, receiver.port))
+    third.settimeout(2)
+    assert _closed_by_peer(third)  # closed at once: the maximum is 2
+    first.settimeout(5)
+    started = time.monotonic()
+    assert _closed_by_peer(first)  # closed by the receiver after 1 s of silence
+    assert 0.5 < time.monotonic() - started < 4
+    status = receiver.status()
+    assert status["rejects"]["max_connections"] == 1 and status["totals"]["idle_closed"] >= 1
+    for sock in (first, second, third):
+        sock.close()
+    receiver.stop()
