@@ -127,17 +127,55 @@ def _crc_table() -> tuple[int, ...]:
 _TABLE = _crc_table()
 
 
+def _m_powers() -> tuple[tuple[int, ...], ...]:
+    """``[j][v] = M^j(v)`` for j = 0..7, where ``M(v) = _TABLE[v] >> 8`` (the 8 rounds of
+    Appendix A on an 8-bit value, keeping the high byte): linear over GF(2), and M^8 is the
+    identity (checked here, so a wrong table cannot pass silently)."""
+    powers = [tuple(range(256))]
+    for _ in range(8):
+        powers.append(tuple(_TABLE[v] >> 8 for v in powers[-1]))
+    if powers[8] != powers[0]:
+        raise AssertionError("HJ 212 CRC: M^8 is not the identity")
+    return tuple(powers[:8])
+
+
+_M_POWERS = _m_powers()
+_START = tuple(_M_POWERS[r][0xFF] for r in range(8))  # M^r of the register's initial high byte
+
+
 def crc16(data: bytes) -> int:
     """HJ 212-2017 Appendix A CRC of ``data`` (the data segment).
 
     Step 3 xors each byte into the register's HIGH byte after shifting it right by 8, so the
-    register holds at most 8 bits before the 8 shift/xor rounds: one table lookup per byte.
+    register holds at most 8 bits before the 8 shift/xor rounds: per byte
+    ``crc = _TABLE[(crc >> 8) ^ byte]``. Only the high byte ``s`` carries from one byte to the
+    next: ``s' = M(s ^ byte)`` with ``M(v) = _TABLE[v] >> 8``, and the CRC is
+    ``_TABLE[s_last ^ last byte]``. M is linear and M^8 = identity, so the value before that
+    last lookup is the XOR over all bytes of ``M^((n-1-i) mod 8)(byte_i)`` (and of the initial
+    0xFF): XOR the data's 8-byte words together (big-integer folding, in C), then 8 lookups.
+    ``crc16_reference`` (the standard's C function) checks it in the tests.
     """
-    crc = 0xFFFF
-    table = _TABLE
-    for byte in data:
-        crc = table[(crc >> 8) ^ byte]
-    return crc
+    n = len(data)
+    if not n:
+        return 0xFFFF
+    bits = 64 << ((n + 7) // 8 - 1).bit_length()  # the words, padded to a power of two
+    x = int.from_bytes(data, "big")  # big-endian: the padding is leading zero bytes
+    while bits > 64:
+        bits >>= 1
+        x = (x >> bits) ^ (x & ((1 << bits) - 1))
+    p = _M_POWERS
+    value = (
+        p[7][x >> 56]
+        ^ p[6][(x >> 48) & 255]
+        ^ p[5][(x >> 40) & 255]
+        ^ p[4][(x >> 32) & 255]
+        ^ p[3][(x >> 24) & 255]
+        ^ p[2][(x >> 16) & 255]
+        ^ p[1][(x >> 8) & 255]
+        ^ (x & 255)
+        ^ _START[(n - 1) & 7]
+    )
+    return _TABLE[value]
 
 
 def crc16_reference(data: bytes) -> int:
