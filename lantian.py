@@ -200,6 +200,20 @@ def cmd_internal(args: argparse.Namespace) -> None:
     run([str(BIN / "python"), "-m", "pipelines", args.command, *args.rest], base_env())
 
 
+def cmd_receive(args: argparse.Namespace) -> None:
+    """The HJ 212 receiver (``python -m receiver``; settings from the environment, README
+    "HJ 212 receiver"), in the venv, in the foreground until Ctrl-C / SIGTERM."""
+    ensure_env()
+    env = base_env()
+    env.setdefault("LANTIAN_INBOX", str(STATE / "sample_inbox"))
+    proc = subprocess.Popen([str(BIN / "python"), "-m", "receiver"], cwd=REPO, env=env)
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:  # the receiver got the same SIGINT: let it finish its batch
+        code = proc.wait()
+    sys.exit(code)
+
+
 def cmd_clean(_: argparse.Namespace) -> None:
     cmd_stop(_)
     shutil.rmtree(STATE, ignore_errors=True)
@@ -219,6 +233,9 @@ def main() -> None:
     p_test.set_defaults(func=cmd_test)
     sub.add_parser("stop", help="stop the embedded warehouse").set_defaults(func=cmd_stop)
     sub.add_parser("clean", help="stop and delete the state folder").set_defaults(func=cmd_clean)
+    sub.add_parser(
+        "receive", help="run the HJ 212 receiver (devices connect over TCP; env LANTIAN_RECEIVER_*)"
+    ).set_defaults(func=cmd_receive)
     for verb, what in INTERNAL_VERBS.items():
         p_verb = sub.add_parser(verb, help=what, add_help=False)
         p_verb.add_argument("rest", nargs=argparse.REMAINDER)

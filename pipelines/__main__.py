@@ -13,7 +13,7 @@ from ingest.core import warehouse
 from ingest.core.migrate import migrate
 from ingest.station import load
 from ingest.station import parse as ns
-from pipelines import retention, validate
+from pipelines import hj212_gaps, retention, validate
 from pipelines.summary import summary
 
 
@@ -43,11 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     p_interval.add_argument("--inbox", required=True, type=Path)
     validate.add_parser(sub)
     retention.add_parser(sub)
+    hj212_gaps.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate.main(args)
     if args.command == "retention":
         return retention.main(warehouse.engine(), args)
+    if args.command == "hj212-gaps":
+        return hj212_gaps.main(warehouse.engine(), args)
     if args.command == "url":
         print(warehouse.warehouse_url())
     elif args.command == "migrate":

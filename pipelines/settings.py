@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.core import paths, warehouse
@@ -94,3 +95,65 @@ def run_interval(
     if end <= start:
         raise IntervalError(f"empty interval {start.isoformat()} .. {end.isoformat()}")
     return start, end
+
+
+@dataclass(frozen=True)
+class GapFetchSettings:
+    """How the 补传 task (pipelines.hj212_gaps) asks devices for their missing hours.
+
+    | variable | default | meaning |
+    |---|---|---|
+    | ``LANTIAN_RECEIVER_URLS`` | ``http://127.0.0.1:9213`` | the receivers' status ports (comma-separated) |
+    | ``LANTIAN_HJ212_GAP_DAYS`` | ``3`` | window: the missing hours of the last N local days |
+    | ``LANTIAN_HJ212_GAP_SETTLE_HOURS`` | ``2`` | an hour is a gap only this long after its end (published, loaded, built) |
+    | ``LANTIAN_HJ212_GAP_BACKOFF_HOURS`` | ``6`` | an hour asked for is not asked again for this long |
+    | ``LANTIAN_HJ212_GAP_MAX_ATTEMPTS`` | ``3`` | an hour a device was asked for this often is not asked again |
+    | ``LANTIAN_HJ212_GAP_RATE`` | ``2`` | requests started per second (all receivers) |
+    | ``LANTIAN_HJ212_GAP_CONCURRENCY`` | ``4`` | requests in flight at once |
+    | ``LANTIAN_HJ212_GAP_MAX_REQUESTS`` | ``500`` | requests per run (the rest wait for the next run) |
+    | ``LANTIAN_HJ212_GAP_MAX_SPAN_HOURS`` | ``24`` | hours one request (BeginTime..EndTime) covers at most |
+    | ``LANTIAN_HJ212_GAP_TIMEOUT_S`` | ``30`` | the receiver's wait for 9011 and for 9012 (its ``timeout_s``) |
+    """
+
+    receiver_urls: tuple[str, ...] = ("http://127.0.0.1:9213",)
+    window_days: int = 3
+    settle_hours: int = 2
+    backoff_hours: float = 6.0
+    max_attempts: int = 3
+    rate_per_s: float = 2.0
+    concurrency: int = 4
+    max_requests: int = 500
+    max_span_hours: int = 24
+    timeout_s: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> GapFetchSettings:
+        env = dict(os.environ) if env is None else env
+        d = cls()
+
+        def number(name: str, default: float, kind: type = int) -> float:
+            value = env.get(name, "")
+            if not value:
+                return default
+            try:
+                parsed = kind(value)
+            except ValueError as exc:
+                what = "a whole number" if kind is int else "a number"
+                raise ValueError(f"{name}={value!r} is not {what}") from exc
+            if parsed <= 0:
+                raise ValueError(f"{name}={value!r} must be positive")
+            return parsed
+
+        urls = tuple(u.strip().rstrip("/") for u in env.get("LANTIAN_RECEIVER_URLS", "").split(","))
+        return cls(
+            receiver_urls=tuple(u for u in urls if u) or d.receiver_urls,
+            window_days=int(number("LANTIAN_HJ212_GAP_DAYS", d.window_days)),
+            settle_hours=int(number("LANTIAN_HJ212_GAP_SETTLE_HOURS", d.settle_hours)),
+            backoff_hours=number("LANTIAN_HJ212_GAP_BACKOFF_HOURS", d.backoff_hours, float),
+            max_attempts=int(number("LANTIAN_HJ212_GAP_MAX_ATTEMPTS", d.max_attempts)),
+            rate_per_s=number("LANTIAN_HJ212_GAP_RATE", d.rate_per_s, float),
+            concurrency=int(number("LANTIAN_HJ212_GAP_CONCURRENCY", d.concurrency)),
+            max_requests=int(number("LANTIAN_HJ212_GAP_MAX_REQUESTS", d.max_requests)),
+            max_span_hours=int(number("LANTIAN_HJ212_GAP_MAX_SPAN_HOURS", d.max_span_hours)),
+            timeout_s=number("LANTIAN_HJ212_GAP_TIMEOUT_S", d.timeout_s, float),
+        )

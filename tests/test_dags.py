@@ -32,6 +32,7 @@ def test_dag_files_import_without_errors(tmp_path: Path) -> None:
         "lantian_station_ingest": "CronDataIntervalTimetable",
         "lantian_forms_ingest": "CronDataIntervalTimetable",
         "lantian_hj212_ingest": "CronDataIntervalTimetable",
+        "lantian_hj212_gaps": "CronDataIntervalTimetable",
         "lantian_transform": "AssetTriggeredTimetable",
     }
     assert {dag: result["dags"].get(dag) for dag in expected} == expected

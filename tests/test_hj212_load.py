@@ -213,6 +213,53 @@ def test_a_missing_file_is_a_gap_until_it_arrives(
     ]
 
 
+def test_requests_milliseconds_and_unknown_suffixes_reconcile_in_the_ledger(
+    make_database: Callable[[str], str], tmp_path: Path
+) -> None:
+    # issue 16: a request of the platform (HJ 212-2017 C.21) is a packet of kind 'request', not a
+    # record; a 17-digit DataTime is loaded with its milliseconds and counted; a suffix table 4
+    # does not define is a quarantined field: records_in = loaded + quarantined + duplicates
+    url = make_database("hj212_requests")
+    engine = warehouse.engine(url)
+    head = "QN=20260312090001123;ST=32;CN={cn};PW=1;MN=M1;Flag=5;"
+    request = frame(
+        head.format(cn="2061") + "CP=&&BeginTime=20260312080000;EndTime=20260312080000&&"
+    )
+    realtime = frame(
+        head.format(cn="2011") + "CP=&&DataTime=20260312085857223;a21026-Rtd=1.5;a21026-Ia=2&&"
+    )
+    folder = tmp_path / "hj212" / "r1"
+    folder.mkdir(parents=True)
+    (folder / "2026-03-12T09.log").write_text(f"{request}\r\n{realtime}\r\n")
+    hour = dt.datetime(2026, 3, 12, 9, tzinfo=LOCAL_TZ)
+    result = hj212_load.load_interval(engine, tmp_path, hour, hour + dt.timedelta(hours=1))
+    with engine.connect() as conn:
+        ledger_row = conn.execute(
+            sa.text(
+                "select records_in, records_loaded, records_quarantined, records_duplicate"
+                " from audit.load_batch where source = 'hj212'"
+            )
+        ).one()
+        file_row = conn.execute(
+            sa.text(
+                "select packets_data, packets_request, datatime_milliseconds, packets_rejected,"
+                " fields_rejected from audit.hj212_file"
+            )
+        ).one()
+        kinds = conn.execute(sa.text("select kind, cn from raw.hj212_packet order by 1")).all()
+        reading_time = conn.execute(sa.text("select data_time from raw.hj212_reading")).scalar_one()
+        reasons = conn.execute(
+            sa.text("select reason, value from quarantine.rejected_record")
+        ).all()
+    engine.dispose()
+    assert result.failed == []
+    assert tuple(ledger_row) == (2, 1, 1, 0)  # the reading and the quarantined field
+    assert tuple(file_row) == (1, 1, 1, 0, 1)
+    assert [tuple(k) for k in kinds] == [("data", "2011"), ("request", "2061")]
+    assert reading_time == dt.datetime(2026, 3, 12, 8, 58, 57, 223_000, tzinfo=LOCAL_TZ)
+    assert [(r.split(":")[0], v) for r, v in reasons] == [("unknown_suffix", "a21026-Ia=2")]
+
+
 # -- Appendix D and the marts on hand-made data ---------------------------------------------
 
 MINUTE_MN = "TESTMINUTE000000000000001"

@@ -194,10 +194,10 @@ def warehouses(
         == "r"
     )
     src = warehouse.engine(new_url)
+    # the columns the old layout has (later migrations add some, e.g. 0019's to hj212_file)
     for table in ("audit.load_batch", "raw.device_registry", "audit.hj212_file",
-                  "quarantine.rejected_record", "raw.hj212_reading"):  # fmt: skip
-        _copy(src, old, table, _columns(src, table))
-    _copy(src, old, "raw.hj212_packet", _columns(old, "raw.hj212_packet"))
+                  "quarantine.rejected_record", "raw.hj212_reading", "raw.hj212_packet"):  # fmt: skip
+        _copy(src, old, table, _columns(old, table))
     with old.begin() as conn:
         conn.exec_driver_sql(
             "select setval(pg_get_serial_sequence('audit.load_batch', 'batch_id'),"

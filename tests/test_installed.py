@@ -43,7 +43,7 @@ def test_the_installed_package_runs_its_steps_from_another_folder(
     make_database: Callable[[str], str], tmp_path: Path
 ) -> None:
     source = tmp_path / "src"  # pip builds in the source folder: a copy, not the checkout
-    for name in ("ingest", "expectations", "pipelines", "samples"):
+    for name in ("ingest", "expectations", "pipelines", "samples", "receiver"):
         shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "pyproject.toml", source / "pyproject.toml")
     target = tmp_path / "site"
@@ -54,6 +54,7 @@ def test_the_installed_package_runs_its_steps_from_another_folder(
     )  # fmt: skip
     assert (target / "ingest" / "core" / "migrations" / "0001_schemas.sql").exists()
     assert (target / "expectations" / "suites").is_dir()
+    assert (target / "receiver" / "__main__.py").exists()  # python -m receiver in the image
     assert not (target / "dbt_project").exists()  # the project files are not package data
     home = tmp_path / "opt-lantian"  # what the image copies to /opt/lantian
     shutil.copytree(

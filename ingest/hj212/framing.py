@@ -5,6 +5,9 @@ Tolerated: several packets on one line, a missing CR LF, a packet split across l
 breaks inside the declared length are removed and the CRC must then verify). Bytes that form no
 valid frame become rejects with a specific reason (wrong length, truncated, bad CRC, and CRCs that
 are the right value byte-swapped, CRC-16/MODBUS, or CRC-16/MODBUS byte-swapped).
+
+A receiver stamp (``@<receive time ISO 8601> <peer> `` right before a packet, written by Lantian's
+own receiver, :mod:`receiver.journal`) is metadata, not stray text: it is skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from ingest.hj212.records import decode_raw as _decode
 
 _PACKET_TEXT = re.compile(rb"##(\d{4})(.*)([0-9A-Fa-f]{4})\s*", re.DOTALL)
 _HEX = frozenset(b"0123456789abcdefABCDEF")
+# receive time and peer that receiver/journal.py writes before each frame it accepted
+RECEIVER_STAMP = re.compile(
+    rb"@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?[+-]\d{2}:\d{2} [^\s#]+ "
+)
 
 
 class Frame(NamedTuple):
@@ -86,7 +93,7 @@ def frames(data: bytes, rejects: list[Reject]) -> list[Frame]:
         start = data.find(b"##", pos)
         stray_end = n if start < 0 else start
         stray = data[pos:stray_end]
-        if stray.strip():
+        if stray.strip() and RECEIVER_STAMP.sub(b"", stray).strip():
             offset = len(stray) - len(stray.lstrip())
             rejects.append(
                 Reject(

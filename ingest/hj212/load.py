@@ -300,8 +300,8 @@ def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
                     "insert into audit.hj212_file (batch_id, receiver, hour_start, packets_data,"
                     " packets_ack, packets_other, packets_split, packets_rejected,"
                     " readings_parsed, readings_new, readings_duplicate, readings_conflicting,"
-                    " fields_rejected) values (:b, :r, :h, :pd, :pa, :po, :ps, :pr, :rp, :rn,"
-                    " :rd, :rc, :fr)"
+                    " fields_rejected, packets_request, datatime_milliseconds) values (:b, :r,"
+                    " :h, :pd, :pa, :po, :ps, :pr, :rp, :rn, :rd, :rc, :fr, :pq, :ms)"
                 ),
                 {
                     "b": batch.batch_id,
@@ -317,6 +317,8 @@ def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
                     "rd": duplicates,
                     "rc": conflicts + prep.unique.in_file_conflicts,
                     "fr": counts["fields_rejected"],
+                    "pq": counts["packets_request"],
+                    "ms": counts["datatime_milliseconds"],
                 },
             )
             return batch.close_loaded(conn, records_in, new, len(parsed.rejects), duplicates)

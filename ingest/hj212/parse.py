@@ -27,6 +27,18 @@ HJ/T 212-2005 codes (mapped, the code as sent is kept), ``O3`` for a05024. Quara
 specific reason, never loaded: wrong length, truncated packet, bad CRC, and CRCs that are the
 right value byte-swapped, CRC-16/MODBUS, or CRC-16/MODBUS byte-swapped (MODBUS wire order).
 Acknowledgements (9011..9014) and other commands are recognised and counted, not loaded.
+
+Against other projects' test packets (issue 16):
+- requests from the platform (table 9; C.10 CN=2011 with ``CP=&&&&``; C.20/C.21/C.22
+  CN=2051/2061/2031 with only BeginTime/EndTime) are packets of kind ``request``: counted in
+  ``packets_request``, kept in raw like the acknowledgements, never a reading nor a reject;
+- a data segment over 1024 bytes (table 2) is rejected ``segment_too_long``, a CP over 950
+  bytes (table 3) ``cp_too_long``;
+- a 17-digit DataTime (``YYYYMMDDhhmmsszzz``, the QN format of table 3 where table 4 asks N14)
+  is accepted with its milliseconds kept and counted per packet (``datatime_milliseconds``);
+- whitespace around a field name or value is removed (C.25's own example: ``; LA-Rtd=50.1``);
+- a suffix table 4 does not define (``Ia``, ``Pt``, ``ZsCou``, ``ValidNum``) is quarantined as a
+  field with reason ``unknown_suffix`` (the value kept in quarantine with its line and column).
 """
 
 from __future__ import annotations
@@ -43,6 +55,10 @@ from ingest.hj212.protocol import (
     DEFAULT_SCHEME,
     LEGACY_CODES,
     LOCAL_TZ,
+    MAX_CP_BYTES,
+    MAX_SEGMENT_BYTES,
+    OTHER_SUFFIXES,
+    REQUEST_FIELDS,
     STATISTICS,
     FlagScheme,
 )
@@ -70,7 +86,8 @@ _TIMES: dict[str, dt.datetime | None] = {}
 
 
 def _parse_time(text: str) -> dt.datetime | None:
-    """DataTime ``YYYYMMDDhhmmss`` (optionally + ``zzz``) as local time; None if invalid."""
+    """DataTime ``YYYYMMDDhhmmss`` (table 4, N14), or + ``zzz`` milliseconds (the QN format of
+    table 3 some devices use): local time, the milliseconds kept; None if invalid."""
     cached = _TIMES.get(text)
     if cached is not None or text in _TIMES:
         return cached
@@ -84,6 +101,7 @@ def _parse_time(text: str) -> dt.datetime | None:
                 int(text[8:10]),
                 int(text[10:12]),
                 int(text[12:14]),
+                int(text[14:17] or 0) * 1000,
                 tzinfo=LOCAL_TZ,
             )
         except ValueError:
@@ -95,11 +113,11 @@ def _parse_time(text: str) -> dt.datetime | None:
 
 
 def _check_alignment(cn: str, moment: dt.datetime) -> str | None:
-    if cn == "2051" and moment.second:
+    if cn == "2051" and (moment.second or moment.microsecond):
         return "is not the start of a minute"
-    if cn == "2061" and (moment.minute or moment.second):
+    if cn == "2061" and (moment.minute or moment.second or moment.microsecond):
         return "is not the start of an hour"
-    if cn == "2031" and (moment.hour or moment.minute or moment.second):
+    if cn == "2031" and (moment.hour or moment.minute or moment.second or moment.microsecond):
         return "is not the start of a day"
     return None
 
@@ -177,7 +195,7 @@ def parse(data: bytes, scheme: FlagScheme = DEFAULT_SCHEME) -> ParsedLog:
             continue
         seq += 1
         try:
-            packet, readings, field_rejects = _parse_frame(fr, seq, raw_text, scheme)
+            packet, readings, field_rejects, with_ms = _parse_frame(fr, seq, raw_text, scheme)
         except _PacketError as exc:
             rejects.append(Reject(fr.line_number, str(exc), raw_text, exc.column, exc.value))
             seq -= 1
@@ -187,6 +205,7 @@ def parse(data: bytes, scheme: FlagScheme = DEFAULT_SCHEME) -> ParsedLog:
         rejects.extend(field_rejects)
         counts[f"packets_{packet.kind}"] += 1
         counts["packets_split"] += packet.was_split
+        counts["datatime_milliseconds"] += with_ms
     counts["packets_rejected"] = result.packets_rejected
     counts["fields_rejected"] = len(rejects) - result.packets_rejected
     return result
@@ -194,20 +213,40 @@ def parse(data: bytes, scheme: FlagScheme = DEFAULT_SCHEME) -> ParsedLog:
 
 def _parse_frame(
     fr: Frame, seq: int, raw_text: str, scheme: FlagScheme
-) -> tuple[Packet, list[Reading], list[Reject]]:
+) -> tuple[Packet, list[Reading], list[Reject], bool]:
+    """The packet, its readings and field rejects, and whether its DataTime had milliseconds."""
     try:
         segment = fr.segment.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _PacketError("not_utf8", "data segment is not UTF-8 text") from exc
+    if len(fr.segment) > MAX_SEGMENT_BYTES:  # HJ 212-2017 s6.3.1 table 2: 数据段 0<=n<=1024
+        raise _PacketError(
+            "segment_too_long",
+            f"data segment has {len(fr.segment)} bytes; HJ 212-2017 table 2 allows at most"
+            f" {MAX_SEGMENT_BYTES}",
+            "length",
+            str(len(fr.segment)),
+        )
     head = parse_segment(segment)
+    cp_bytes = len(head.cp.encode("utf-8")) + len("CP=&&&&")
+    if cp_bytes > MAX_CP_BYTES:  # s6.3.2 table 3: CP 0<=n<=950, "CP=" and the &&s counted
+        raise _PacketError(
+            "cp_too_long",
+            f"CP has {cp_bytes} bytes; HJ 212-2017 table 3 allows at most {MAX_CP_BYTES}",
+            "CP",
+            str(cp_bytes),
+        )
     cn = head.cn
     interval = DATA_COMMANDS.get(cn)
     kind = "data" if interval else "ack" if cn in ACK_COMMANDS else "other"
     readings: list[Reading] = []
     rejects: list[Reject] = []
     data_time: dt.datetime | None = None
-    if interval:
-        data_time, readings, rejects = _data_area(head, fr, seq, raw_text)
+    with_ms = False
+    if interval and _is_request(head.cp):
+        kind = "request"
+    elif interval:
+        data_time, readings, rejects, with_ms = _data_area(head, fr, seq, raw_text)
     flag = head.flag
     packet = Packet(
         seq=seq,
@@ -228,12 +267,19 @@ def _parse_frame(
         was_split=fr.was_split,
         raw=raw_text,
     )
-    return packet, readings, rejects
+    return packet, readings, rejects, with_ms
+
+
+def _is_request(cp: str) -> bool:
+    """A CN of table 9 sent by the platform: an empty CP (C.10 取污染物实时数据, ``CP=&&&&``) or
+    one that holds only BeginTime/EndTime (C.20-C.22 取污染物分钟/小时/日历史数据)."""
+    names = {pair.partition("=")[0].strip() for pair in _SEPARATORS.split(cp) if pair.strip()}
+    return names <= REQUEST_FIELDS
 
 
 def _data_area(
     head: _Segment, fr: Frame, seq: int, raw_text: str
-) -> tuple[dt.datetime, list[Reading], list[Reject]]:
+) -> tuple[dt.datetime, list[Reading], list[Reject], bool]:
     values: list[tuple[str, str, str]] = []  # (code, statistic, text); repeats kept for the loader
     flags: dict[str, str] = {}
     rejects: list[Reject] = []
@@ -244,7 +290,7 @@ def _data_area(
     if (
         len(pairs) != cp.count("=")
         or len(pairs) < len(_SEPARATORS.split(cp.strip(";,")))
-        or any(not key for key, _ in pairs)
+        or any(not key.strip() for key, _ in pairs)
     ):
         pairs = []
         for sub in _SEPARATORS.split(cp):
@@ -257,6 +303,8 @@ def _data_area(
                 )
     statistics = STATISTICS
     for key, value in pairs:
+        # spaces around a name or value are not part of it (C.25 sends "; LA-Rtd=50.1")
+        key, value = key.strip(), value.strip()
         if key == "DataTime":
             data_time_text = value
             continue
@@ -273,7 +321,19 @@ def _data_area(
             continue
         statistic = statistics.get(suffix)
         if statistic is None:
-            continue  # EFlag, SampleTime, Info, SN, ...: recognised, not a reading
+            if suffix in OTHER_SUFFIXES:
+                continue  # EFlag, SampleTime, Info, SN, ... (table 4): recognised, not a reading
+            rejects.append(
+                Reject(
+                    ln,
+                    f"unknown_suffix: {key}={value!r}: suffix {suffix!r} is not in HJ 212-2017"
+                    " table 4",
+                    raw_text,
+                    "field",
+                    f"{key}={value}",
+                )
+            )
+            continue
         if not _CODE.fullmatch(code):
             rejects.append(
                 Reject(
@@ -328,4 +388,4 @@ def _data_area(
                 text,
             )
         )
-    return moment, readings, rejects
+    return moment, readings, rejects, len(data_time_text) == 17

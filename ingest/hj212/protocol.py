@@ -23,6 +23,10 @@ DATA_COMMANDS: dict[str, str] = {
     "2061": "hour",  # start of the hour
     "2031": "day",  # start of the day
 }
+# The same CNs sent BY THE PLATFORM are requests (table 9; appendix C): C.10 取污染物实时数据
+# (CN=2011, CP=&&&&), C.20/C.21/C.22 取污染物分钟/小时/日历史数据 (CN=2051/2061/2031, CP holds
+# only BeginTime and EndTime). A request carries no DataTime and no reading.
+REQUEST_FIELDS = frozenset({"BeginTime", "EndTime"})  # table 4: N14 YYYYMMDDhhmmss
 ACK_COMMANDS = frozenset({"9011", "9012", "9013", "9014"})  # 请求应答/执行结果/通知应答/数据应答
 DATA_FLAGS = {  # table 8
     "N": "正常 normal",
@@ -45,10 +49,17 @@ STATISTICS = {  # table 4 suffix -> statistic
     "ZsMin": "zs_min",
     "ZsMax": "zs_max",
 }
-# Suffixes that are not measured values (recognised, not loaded as readings).
+# Suffixes table 4 defines that are not measured values (recognised, not loaded as readings):
+# xxxxxx-EFlag, xxxxxx-SampleTime, SBxxx-RS, SBxxx-RT, xxxxxx-Info, the noise xxxxxx-Data /
+# -DayData / -NightData (loaded by no Lantian model), and SN (device serial, appendix C). Any
+# other suffix (Ia, Pt, ZsCou, ValidNum, ... of other projects) is not in table 4: quarantined
+# with reason ``unknown_suffix`` (ingest.hj212.parse), never dropped silently.
 OTHER_SUFFIXES = frozenset(
     {"EFlag", "SampleTime", "Info", "SN", "RS", "RT", "Data", "DayData", "NightData"}
 )
+# Sizes (bytes of UTF-8 text, as the length field counts them, s6.3.1):
+MAX_SEGMENT_BYTES = 1024  # table 2: 数据段 0<=n<=1024
+MAX_CP_BYTES = 950  # table 3: CP 0<=n<=950, the length counting "CP=", the &&s and the data area
 POLLUTANTS: dict[str, str] = {  # Appendix B table B.2 (air), the codes Lantian uses
     "a21026": "二氧化硫 SO2",
     "a21002": "氮氧化物 NOx",
@@ -116,17 +127,55 @@ def _crc_table() -> tuple[int, ...]:
 _TABLE = _crc_table()
 
 
+def _m_powers() -> tuple[tuple[int, ...], ...]:
+    """``[j][v] = M^j(v)`` for j = 0..7, where ``M(v) = _TABLE[v] >> 8`` (the 8 rounds of
+    Appendix A on an 8-bit value, keeping the high byte): linear over GF(2), and M^8 is the
+    identity (checked here, so a wrong table cannot pass silently)."""
+    powers = [tuple(range(256))]
+    for _ in range(8):
+        powers.append(tuple(_TABLE[v] >> 8 for v in powers[-1]))
+    if powers[8] != powers[0]:
+        raise AssertionError("HJ 212 CRC: M^8 is not the identity")
+    return tuple(powers[:8])
+
+
+_M_POWERS = _m_powers()
+_START = tuple(_M_POWERS[r][0xFF] for r in range(8))  # M^r of the register's initial high byte
+
+
 def crc16(data: bytes) -> int:
     """HJ 212-2017 Appendix A CRC of ``data`` (the data segment).
 
     Step 3 xors each byte into the register's HIGH byte after shifting it right by 8, so the
-    register holds at most 8 bits before the 8 shift/xor rounds: one table lookup per byte.
+    register holds at most 8 bits before the 8 shift/xor rounds: per byte
+    ``crc = _TABLE[(crc >> 8) ^ byte]``. Only the high byte ``s`` carries from one byte to the
+    next: ``s' = M(s ^ byte)`` with ``M(v) = _TABLE[v] >> 8``, and the CRC is
+    ``_TABLE[s_last ^ last byte]``. M is linear and M^8 = identity, so the value before that
+    last lookup is the XOR over all bytes of ``M^((n-1-i) mod 8)(byte_i)`` (and of the initial
+    0xFF): XOR the data's 8-byte words together (big-integer folding, in C), then 8 lookups.
+    ``crc16_reference`` (the standard's C function) checks it in the tests.
     """
-    crc = 0xFFFF
-    table = _TABLE
-    for byte in data:
-        crc = table[(crc >> 8) ^ byte]
-    return crc
+    n = len(data)
+    if not n:
+        return 0xFFFF
+    bits = 64 << ((n + 7) // 8 - 1).bit_length()  # the words, padded to a power of two
+    x = int.from_bytes(data, "big")  # big-endian: the padding is leading zero bytes
+    while bits > 64:
+        bits >>= 1
+        x = (x >> bits) ^ (x & ((1 << bits) - 1))
+    p = _M_POWERS
+    value = (
+        p[7][x >> 56]
+        ^ p[6][(x >> 48) & 255]
+        ^ p[5][(x >> 40) & 255]
+        ^ p[4][(x >> 32) & 255]
+        ^ p[3][(x >> 24) & 255]
+        ^ p[2][(x >> 16) & 255]
+        ^ p[1][(x >> 8) & 255]
+        ^ (x & 255)
+        ^ _START[(n - 1) & 7]
+    )
+    return _TABLE[value]
 
 
 def crc16_reference(data: bytes) -> int:

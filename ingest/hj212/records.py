@@ -44,7 +44,7 @@ class Packet:
     pnum: int | None
     pno: int | None
     data_time: dt.datetime | None
-    kind: str  # data | ack | other
+    kind: str  # data | ack | request (the platform's, table 9) | other
     readings: int
     was_split: bool
     raw: str  # the frame as received (## .. CRC), line breaks of a split packet removed
