@@ -26,8 +26,8 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ingest.hj212.framing import RECEIVER_STAMP
 from ingest.hj212.protocol import LOCAL_TZ
@@ -36,8 +36,7 @@ _PART = re.compile(r"^\.(\d{4}-\d{2}-\d{2}T\d{2})\.log\.part$")
 HOUR = 3600
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One frame to append: the hour it was received in (epoch seconds of the hour's start),
     its line as written, and the reason when it goes to quarantine."""
 

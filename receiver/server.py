@@ -272,8 +272,9 @@ class Receiver:
             device.last_packet = now
             device.peer = conn.peer
             device.st = head.st if head.cn not in ACK_COMMANDS else device.st
-            device.flag = head.flag
-            device.protocol = self.scheme.protocol(head.flag)
+            if device.flag != head.flag or device.protocol is None:
+                device.flag = head.flag
+                device.protocol = self.scheme.protocol(head.flag)
             device.packets_by_cn[head.cn] += 1
             totals["accepted"] += 1
             if head.cn in ("9011", "9012"):
