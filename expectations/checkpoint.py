@@ -67,7 +67,7 @@ def _select(suite: SuiteSpec, window: DayWindow) -> str:
     table = f'"{suite.schema}"."{suite.table}"'
     if suite.day_column is None:
         return f"select * from {table}"
-    where = window.where_sql(suite.day_column)
+    where = window.where_sql(suite.day_column, suite.batch_column)
     return f"select * from {table}" + ("" if where == "true" else f" where {where}")
 
 
@@ -89,9 +89,11 @@ def run_checkpoint(
     report_dir: Path | None,
     pipeline_run: str | None = None,
     days: Iterable[date] | None = None,
+    batches: Iterable[int] | None = None,
 ) -> CheckpointOutcome:
     """Validate the suite's data asset (restricted to the interval's days, or to ``days``: the
-    days a run changed), persist, report.
+    days a run changed, and for a suite with a ``batch_column`` to ``batches``: the batches it
+    loaded), persist, report.
 
     Re-running with the same ``run_id`` replaces that run's rows in ``dq`` and its report.
     Without ``report_dir`` no per-suite report is written (the pipeline run writes one report
@@ -101,7 +103,7 @@ def run_checkpoint(
 
     suite = load_suite(suite_name)
     window = (
-        DayWindow.from_days(days)
+        DayWindow.from_days(days, batches)
         if days is not None
         else DayWindow.from_interval(interval_start, interval_end)
     )

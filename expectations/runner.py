@@ -64,10 +64,12 @@ def run_stage(
     start: datetime | None = None,
     end: datetime | None = None,
     days: Iterable[date] | None = None,
+    batches: Iterable[int] | None = None,
 ) -> StageOutcome:
     """Validate every suite of ``stage``; each is persisted as ``<pipeline_run>__<suite>``.
 
-    With ``days`` (the days the run changed) each suite validates only those days' rows,
+    With ``days`` (the days the run changed) each suite validates only those days' rows (a
+    suite with a ``batch_column``: the rows of ``batches``, the batches the run loaded),
     except a suite whose latest validation failed critically: it validates every row until it
     passes, so a bad day that a later run does not touch keeps gating what it guards."""
     chosen = tuple(days) if days is not None else None
@@ -82,6 +84,7 @@ def run_stage(
             report_dir=None,
             pipeline_run=pipeline_run,
             days=None if suite.name in failing else chosen,
+            batches=None if batches is None else tuple(batches),
         )
         for suite in load_stage(stage)
     )

@@ -60,6 +60,8 @@ class SuiteSpec:
     load_audit_section: bool = False
     stage: str = "marts"
     guards: tuple[str, ...] = ()  # dbt selectors a critical failure excludes from the marts build
+    # a table of loaded rows: a bounded run validates the rows of its new batches, not its days
+    batch_column: str | None = None
 
     @property
     def schema(self) -> str:
@@ -89,6 +91,11 @@ def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
     day_column = doc.get("day_column", "day")
     if day_column is not None and not _NAME.match(day_column):
         raise SuiteError(f"{path}: 'day_column' must be a plain column name, got {day_column!r}")
+    batch_column = doc.get("batch_column")
+    if batch_column is not None and not _NAME.match(batch_column):
+        raise SuiteError(
+            f"{path}: 'batch_column' must be a plain column name, got {batch_column!r}"
+        )
     specs = []
     for i, item in enumerate(doc.get("expectations") or []):
         where = f"{path}: expectations[{i}]"
@@ -120,6 +127,7 @@ def load_suite(name: str, suites_dir: Path = SUITES_DIR) -> SuiteSpec:
         load_audit_section=bool(doc.get("load_audit_section", False)),
         stage=stage,
         guards=tuple(guards),
+        batch_column=batch_column,
     )
 
 

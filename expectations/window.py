@@ -10,7 +10,9 @@ is taken in. Naive datetimes are read as local time.
 A run bounded by what it changed (issue 15) validates a set of days instead: the rows whose day
 column, as a date, is one of the days or the first day of one of their months (so a monthly
 model's ``month_start`` rows of a changed month are taken too; a daily model then also gets the
-1st of each such month: a few rows more, never fewer).
+1st of each such month: a few rows more, never fewer). A suite that names a ``batch_column``
+(a table of loaded rows, such as the staged readings) validates the rows of the run's new batches
+instead: exactly what the run changed, however many days they span.
 """
 
 from __future__ import annotations
@@ -43,16 +45,19 @@ class DayWindow:
     first_day: date | None
     end_day: date | None  # exclusive
     days: tuple[date, ...] | None = None  # the days a run changed, sorted (None: the range)
+    batches: tuple[int, ...] | None = None  # the batches it loaded (None: not known)
 
     @classmethod
-    def from_days(cls, days: Iterable[date]) -> DayWindow:
-        """The window of the days a run changed; ``start``/``end`` span them (for the record)."""
+    def from_days(cls, days: Iterable[date], batches: Iterable[int] | None = None) -> DayWindow:
+        """The window of the days a run changed (and of the batches it loaded, when given);
+        ``start``/``end`` span the days (for the record)."""
         chosen = tuple(sorted(set(days)))
+        loaded = None if batches is None else tuple(sorted(set(batches)))
         if not chosen:
-            return cls(None, None, None, None, ())
+            return cls(None, None, None, None, (), loaded)
         start = datetime.combine(chosen[0], time(0), LOCAL_TZ)
         end = datetime.combine(chosen[-1] + timedelta(days=1), time(0), LOCAL_TZ)
-        return cls(start, end, chosen[0], chosen[-1] + timedelta(days=1), chosen)
+        return cls(start, end, chosen[0], chosen[-1] + timedelta(days=1), chosen, loaded)
 
     @classmethod
     def from_interval(cls, start: datetime | None, end: datetime | None) -> DayWindow:
@@ -67,8 +72,13 @@ class DayWindow:
             end_day=_first_day_starting_at_or_after(end) if end is not None else None,
         )
 
-    def where_sql(self, day_column: str) -> str:
-        """A SQL condition on ``day_column`` (a trusted identifier); ``true`` when unbounded."""
+    def where_sql(self, day_column: str, batch_column: str | None = None) -> str:
+        """A SQL condition on ``day_column`` (a trusted identifier), or on ``batch_column`` for
+        a run whose batches are known; ``true`` when unbounded."""
+        if self.days is not None and batch_column is not None and self.batches is not None:
+            if not self.batches:
+                return "false"
+            return f'"{batch_column}" in ({", ".join(str(int(b)) for b in self.batches)})'
         if self.days is not None:
             if not self.days:
                 return "false"

@@ -60,10 +60,12 @@ EVERY_DAY_SOURCES = (profile.SOURCE, registry.SOURCE)
 
 @dataclass(frozen=True)
 class Scope:
-    """The days to validate (``None``: every row) and why."""
+    """The days to validate (``None``: every row) and why; with them, the batches the run
+    loaded (a suite of loaded rows validates those: ``expectations.window``)."""
 
     days: tuple[dt.date, ...] | None
     reason: str
+    batches: tuple[int, ...] | None = None
 
     @property
     def full(self) -> bool:
@@ -83,7 +85,8 @@ class Scope:
 
     def as_dict(self) -> dict[str, object]:
         days = None if self.days is None else [d.isoformat() for d in self.days]
-        return {"days": days, "reason": self.reason}
+        batches = None if self.days is None or self.batches is None else list(self.batches)
+        return {"days": days, "reason": self.reason, "batches": batches}
 
     @classmethod
     def from_dict(cls, data: dict[str, object] | None) -> Scope:
@@ -92,7 +95,12 @@ class Scope:
             return cls(None, str((data or {}).get("reason") or "every row"))
         days = data["days"]
         assert isinstance(days, list)
-        return cls(tuple(dt.date.fromisoformat(str(d)) for d in days), str(data["reason"]))
+        batches = data.get("batches")
+        return cls(
+            tuple(dt.date.fromisoformat(str(d)) for d in days),
+            str(data["reason"]),
+            None if batches is None else tuple(int(b) for b in batches),  # type: ignore[union-attr]
+        )
 
 
 def warehouse_snapshot() -> str:
@@ -228,4 +236,5 @@ def run_scope(snapshot: str, asset_triggered: bool) -> Scope:
     finally:
         engine.dispose()
     chosen = tuple(sorted(days | {d - dt.timedelta(days=1) for d in days}))
-    return Scope(chosen, f"the {len(chosen)} day(s) the run's new batches changed")
+    loaded = tuple(sorted(b for batches in new.values() for b in batches))
+    return Scope(chosen, f"the {len(chosen)} day(s) the run's new batches changed", loaded)

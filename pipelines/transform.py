@@ -78,7 +78,9 @@ def gate_step(pipeline_run: str, scope: dict[str, object] | None = None) -> dict
     row); returns what the marts build must leave out, and the scope the marts build and the
     marts suites use (never raises)."""
     scope = Scope.from_dict(scope)
-    result = run_stage(warehouse.warehouse_url(), "gate", pipeline_run, days=scope.days)
+    result = run_stage(
+        warehouse.warehouse_url(), "gate", pipeline_run, days=scope.days, batches=scope.batches
+    )
     return {**result.as_dict(), "scope": scope.as_dict()}
 
 
@@ -144,8 +146,10 @@ def _absent(relations: list[str]) -> list[str]:
 def marts_step(pipeline_run: str, scope: dict[str, object] | None = None) -> dict[str, object]:
     """Every marts suite (coverage, validity, reconciliation of the built marts), over the
     gate's ``scope`` (without one, every row)."""
-    days = Scope.from_dict(scope).days
-    return run_stage(warehouse.warehouse_url(), "marts", pipeline_run, days=days).as_dict()
+    chosen = Scope.from_dict(scope)
+    return run_stage(
+        warehouse.warehouse_url(), "marts", pipeline_run, days=chosen.days, batches=chosen.batches
+    ).as_dict()
 
 
 def freshness_step(pipeline_run: str | None = None, url: str | None = None) -> dict[str, object]:

@@ -96,7 +96,11 @@ def test_a_run_validates_the_days_it_changed_and_a_failing_suite_everything(
             ).scalar_one()
 
     first = transform("run-1")
-    assert first["scope"] == {"days": None, "reason": "the first transform validates every row"}
+    assert first["scope"] == {
+        "days": None,
+        "reason": "the first transform validates every row",
+        "batches": None,
+    }
     assert set(validated("run-1").values()) == {None}
 
     # the same day's next hour, and an HJ 212 hour with a flag outside HJ 212 table 8
@@ -112,6 +116,24 @@ def test_a_run_validates_the_days_it_changed_and_a_failing_suite_everything(
     assert days["station_hour_staging"] == changed and days["station_day_coverage"] == changed
     assert days["load_batch_reconciliation"] is None  # no day column: every row, always
     assert elements("run-2", "station_day_coverage") == rows_on(changed)
+    # the staged readings (a table of loaded rows, "batch_column") are validated by the run's
+    # new batches, not by its days: the day's earlier readings were validated when they came
+    with engine.connect() as conn:
+        new_readings, day_readings = conn.execute(
+            sa.text(
+                "select count(*) filter (where batch_id = any(:b)), count(*) filter (where"
+                " cast(data_time_local as date) = any(:d)) from staging.stg_hj212__reading"
+            ),
+            {"b": second["scope"]["batches"], "d": changed},  # type: ignore[index]
+        ).one()
+        checked = conn.execute(
+            sa.text(
+                "select max(r.element_count) from dq.expectation_result r join dq.validation_run"
+                " v using (run_id) where v.pipeline_run = 'run-2' and v.suite = :s"
+            ),
+            {"s": "hj212_reading_staging"},
+        ).scalar_one()
+    assert 0 < checked == new_readings < day_readings
 
     # two days later: only that day (and the day before) is validated by the station suites,
     # but the HJ 212 suite that failed on the 15th validates everything and still gates
