@@ -30,6 +30,7 @@ partitions unchanged. Packets carry ``received_hour`` (the file's hour), their p
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 import re
 from collections.abc import Iterable, Sequence
@@ -153,21 +154,17 @@ def packet_rows(
 def reading_rows(readings: Iterable[hj212.Reading], batch_id: int, rel: str) -> str:
     """raw.hj212_reading rows in COPY text format (the value as the packet wrote it)."""
     tail = f"\t{batch_id}\t{text_value(rel)}\t"
-    times: dict[dt.datetime, str] = {}
-    qns: dict[str | None, str] = {}
+    null = "\\N"
     out = []
-    for r in readings:
-        stamp = times.get(r.data_time)
-        if stamp is None:
-            stamp = times[r.data_time] = r.data_time.isoformat()
-        qn = qns.get(r.qn)
-        if qn is None:
-            qn = qns[r.qn] = text_value(r.qn)
+    packet = head = middle = end = None
+    # a packet's readings are consecutive and share its fields: those are formatted once
+    for mn, st, cn, data_time, code, statistic, _, flag, qn, line, seq, source, text in readings:
+        if seq != packet:
+            packet, head = seq, f"{mn}\t{cn}\t{data_time.isoformat()}\t"
+            middle, end = f"\t{st}\t", f"\t{text_value(qn)}{tail}{line}\t{seq}\n"
         out.append(
-            f"{r.mn}\t{r.cn}\t{stamp}\t{r.pollutant_code}\t{r.statistic}\t{r.value_text}\t"
-            f"{r.flag if r.flag is not None else chr(92) + 'N'}\t{r.st}\t"
-            f"{r.source_code if r.source_code is not None else chr(92) + 'N'}\t{qn}"
-            f"{tail}{r.line_number}\t{r.packet_seq}\n"
+            f"{head}{code}\t{statistic}\t{text}\t{null if flag is None else flag}{middle}"
+            f"{null if source is None else source}{end}"
         )
     return "".join(out)
 
@@ -179,13 +176,28 @@ class _Dedupe:
     in_file_conflicts: int
 
 
-# the reading key's fields of a Reading (a NamedTuple): mn, cn, data_time, pollutant_code, statistic
-_key_of = operator.itemgetter(0, 2, 3, 4, 5)
+# fields of a Reading (a NamedTuple): its packet's position, its packet's part of the reading key
+# (mn, cn, data_time) and its own (pollutant_code, statistic)
+_packet_seq, _packet_key, _own_key = (operator.itemgetter(*i) for i in ((10,), (0, 2, 3), (4, 5)))
+
+
+def _distinct_keys(readings: Sequence[hj212.Reading]) -> bool:
+    """No reading key twice: no two packets with the same (MN, CN, DataTime), and no
+    (code, statistic) twice in one packet (checked a packet at a time: fast)."""
+    packets = set()
+    count = 0
+    for _, group in itertools.groupby(readings, _packet_seq):
+        own = list(group)
+        if len(set(map(_own_key, own))) != len(own):
+            return False
+        packets.add(_packet_key(own[0]))
+        count += 1
+    return len(packets) == count
 
 
 def dedupe(readings: Sequence[hj212.Reading]) -> _Dedupe:
     """First sighting of each reading key within one file; later ones counted (and conflicts)."""
-    if len(set(map(_key_of, readings))) == len(readings):  # the usual file: no key twice
+    if _distinct_keys(readings):  # the usual file
         return _Dedupe(list(readings), 0, 0)
     first: dict[_KEY, hj212.Reading] = {}
     duplicates = conflicts = 0
