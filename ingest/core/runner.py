@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -53,14 +54,26 @@ class _Pending(Generic[Prepared]):
     future: Future[Prepared]
 
 
+_runs = {"active": 0, "interval_before": 0.0}  # runs in this process (threads), guarded by:
+_runs_lock = threading.Lock()
+
+
 @contextmanager
 def _short_switch_interval() -> Iterator[None]:
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, _SWITCH_INTERVAL))
+    """The short interval while any run of this process is active; the interpreter's own back
+    when the last one ends (runs may overlap in threads)."""
+    with _runs_lock:
+        if not _runs["active"]:
+            _runs["interval_before"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_runs["interval_before"], _SWITCH_INTERVAL))
+        _runs["active"] += 1
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _runs_lock:
+            _runs["active"] -= 1
+            if not _runs["active"]:
+                sys.setswitchinterval(_runs["interval_before"])
 
 
 def load_files(
