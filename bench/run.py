@@ -8,7 +8,9 @@ in a fresh database, for the national station feed (``ingest.station.load``) and
 (``ingest.hj212.load``): the full path (read, parse, validate, dedupe, COPY, audit; every file a
 batch, as in production) is timed and its records/second set beside a bare ``COPY`` of the same
 normalized rows, file by file, into a table of the same structure (``like raw.<table> including
-all``: same columns, primary key and indexes). Prints both rates and their ratio (goal >= 50 %).
+all``: same columns, primary key and indexes; LIKE copies neither the station table's foreign
+key to the ledger nor the HJ 212 table's partitions). Prints both rates and their ratio (goal,
+issue 15: >= 80 %).
 The input is written by ``bench.generate`` (sizes are flags).
 """
 
@@ -163,7 +165,7 @@ def main() -> None:
                 f"{label:<24}{rows:>10}{full_rate:>14,.0f}{bare_rate:>18,.0f}"
                 f"{full_rate / bare_rate:>8.0%}"
             )
-        print("(goal: full path >= 50 % of the bare COPY rate)")
+        print("(goal: full path >= 80 % of the bare COPY rate)")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -4,8 +4,9 @@ Every loader (station and county station files, HJ 212 packet logs, bureau workb
 profile, the device registry) records each file it reads as one ``audit.load_batch`` row:
 
 1. :func:`open_batch` reads the file and skips it when the same content (source, path relative
-   to the inbox, SHA-256) is already loaded; otherwise it opens a ``running`` batch, committed at
-   once, so a crash later leaves a visible unfinished batch, never a silent loss.
+   to the inbox, SHA-256) is already loaded; otherwise it opens a ``running`` batch, committed
+   before its rows are stored (at once, or with the previous file: :mod:`ingest.core.runner`),
+   so a crash during its load leaves a visible unfinished batch, never a silent loss.
 2. The loader COPYs its rows (:func:`copy_csv`, :func:`copy_text`) and its rejects
    (:func:`quarantine`) and closes the batch :meth:`Batch.close_loaded` with its counts, all in
    one transaction: records_in = loaded + quarantined + duplicates.
@@ -34,17 +35,8 @@ from pathlib import Path
 import psycopg2
 import sqlalchemy as sa
 
-REJECT_COLUMNS = (
-    "batch_id",
-    "source",
-    "source_file",
-    "line_number",
-    "sheet",
-    "column_name",
-    "value",
-    "reason",
-    "raw_record",
-)
+REJECT_COLUMNS = ("batch_id", "source", "source_file", "line_number", "sheet", "column_name",
+                  "value", "reason", "raw_record")  # fmt: skip
 
 
 # What the warehouse, not the file, causes: the connection dropped (a server restart, a network
@@ -303,6 +295,54 @@ def failure_message(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+def read_file(path: Path) -> tuple[bytes | None, OSError | None]:
+    """A file's bytes, or why the OS could not read it."""
+    try:
+        return path.read_bytes(), None
+    except OSError as exc:
+        return None, exc
+
+
+# One statement (one round trip): skip a content already loaded; else close a batch of this file
+# that a crash left running, and open the new one (an explicit id: see open_batch_in)
+_OPEN = sa.text(
+    "with done as (select batch_id from audit.load_batch where source = :s and source_file = :f"
+    " and file_sha256 = :h and status = 'loaded' limit 1), stale as (update audit.load_batch"
+    " set status = 'failed', finished_at = clock_timestamp(), message = 'interrupted: the load"
+    " did not finish (the warehouse or the worker stopped); the file was opened again'"
+    " where source = :s and source_file = :f and status = 'running' and not exists (select"
+    " from done)), opened as (insert into audit.load_batch (batch_id, source, source_file,"
+    " file_sha256, file_bytes, interval_start, interval_end, status, loaded_by, started_at)"
+    " overriding system value select coalesce(cast(:id as bigint), nextval(pg_get_serial_"
+    "sequence('audit.load_batch', 'batch_id'))), :s, :f, :h, :b, cast(:is as timestamptz),"
+    " cast(:ie as timestamptz), 'running', :by, clock_timestamp() where not exists (select"
+    " from done) returning batch_id) select (select batch_id from done), (select batch_id"
+    " from opened)"
+)
+
+
+def open_batch_in(
+    conn: sa.Connection,
+    source: str,
+    rel: str,
+    read: tuple[bytes | None, OSError | None],
+    loaded_by: str,
+    interval: tuple[dt.datetime | None, dt.datetime | None] = (None, None),
+    batch_id: int | None = None,
+) -> Batch | BatchResult:
+    """:func:`open_batch` in the caller's transaction (``read``: :func:`read_file`). With
+    ``batch_id``, under the id a rolled-back opening drew (the sequence never hands it out
+    again, and the rows prepared for the file carry it)."""
+    data, read_error = read
+    digest = hashlib.sha256(data).hexdigest() if data is not None else None
+    params = {"s": source, "f": rel, "h": digest, "b": None if data is None else len(data),
+              "is": interval[0], "ie": interval[1], "by": loaded_by, "id": batch_id}  # fmt: skip
+    done, opened = conn.execute(_OPEN, params).one()
+    if done is not None:
+        return BatchResult(source, rel, "skipped", done)
+    return Batch(conn.engine, source, rel, opened, data, read_error)
+
+
 def open_batch(
     engine: sa.Engine,
     source: str,
@@ -313,51 +353,9 @@ def open_batch(
     interval_end: dt.datetime | None = None,
 ) -> Batch | BatchResult:
     """Open the file's batch, or return its ``skipped`` result when this content is loaded."""
-    rel = relative_name(inbox, path)
-    data: bytes | None
-    try:
-        data, read_error = path.read_bytes(), None
-    except OSError as exc:
-        data, read_error = None, exc
-    digest = hashlib.sha256(data).hexdigest() if data is not None else None
     with engine.begin() as conn:
-        if digest is not None:
-            done = conn.execute(
-                sa.text(
-                    "select batch_id from audit.load_batch where source = :s and source_file = :f"
-                    " and file_sha256 = :h and status = 'loaded'"
-                ),
-                {"s": source, "f": rel, "h": digest},
-            ).scalar()
-            if done is not None:
-                return BatchResult(source, rel, "skipped", done)
-        # a batch of this file that a crash left running never finished: say so
-        conn.execute(
-            sa.text(
-                "update audit.load_batch set status = 'failed', finished_at = clock_timestamp(),"
-                " message = 'interrupted: the load did not finish (the warehouse or the worker"
-                " stopped); the file was opened again' where source = :s and source_file = :f"
-                " and status = 'running'"
-            ),
-            {"s": source, "f": rel},
-        )
-        batch_id = conn.execute(
-            sa.text(
-                "insert into audit.load_batch (source, source_file, file_sha256, file_bytes,"
-                " interval_start, interval_end, status, loaded_by)"
-                " values (:s, :f, :h, :b, :is, :ie, 'running', :by) returning batch_id"
-            ),
-            {
-                "s": source,
-                "f": rel,
-                "h": digest,
-                "b": len(data) if data is not None else None,
-                "is": interval_start,
-                "ie": interval_end,
-                "by": loaded_by,
-            },
-        ).scalar_one()
-    return Batch(engine, source, rel, batch_id, data, read_error)
+        return open_batch_in(conn, source, relative_name(inbox, path), read_file(path),
+                             loaded_by, (interval_start, interval_end))  # fmt: skip
 
 
 def snapshot_batch(
@@ -442,8 +440,7 @@ def copy_text(
     buffer = io.StringIO(rows)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     options = " with (format csv)" if csv_format else ""
-    # one read of the whole buffer: in 8 KB reads, each would wait for the GIL held by a
-    # parser thread (the HJ 212 pipeline)
+    # one read of the whole buffer: in 8 KB reads, each would wait for the GIL (runner's worker)
     cursor.copy_expert(
         f"copy {table} ({', '.join(columns)}) from stdin{options}",
         buffer,
@@ -455,9 +452,17 @@ def copy_csv(
     conn: sa.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> None:
     """COPY rows of values into a table as CSV (None and the empty string both land as NULL)."""
+    copy_text(conn, table, columns, csv_text(rows), csv_format=True)
+
+
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as CSV for :func:`copy_text` (``csv_format``), built apart from their COPY."""
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    copy_text(conn, table, columns, buffer.getvalue(), csv_format=True)
+    return buffer.getvalue()
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def text_value(value: object) -> str:
@@ -466,12 +471,7 @@ def text_value(value: object) -> str:
         return "\\N"
     text = str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
+        text = text.translate(_ESCAPES)
     return text
 
 

@@ -30,17 +30,17 @@ partitions unchanged. Packets carry ``received_hour`` (the file's hour), their p
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 import re
-from collections import deque
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2.errors
 import sqlalchemy as sa
 
-from ingest.core import ledger
+from ingest.core import ledger, runner
 from ingest.core.ledger import BatchResult, LoadSummary, copy_text, text_value
 from ingest.hj212 import parse as hj212
 from ingest.hj212 import partitions
@@ -154,21 +154,17 @@ def packet_rows(
 def reading_rows(readings: Iterable[hj212.Reading], batch_id: int, rel: str) -> str:
     """raw.hj212_reading rows in COPY text format (the value as the packet wrote it)."""
     tail = f"\t{batch_id}\t{text_value(rel)}\t"
-    times: dict[dt.datetime, str] = {}
-    qns: dict[str | None, str] = {}
+    null = "\\N"
     out = []
-    for r in readings:
-        stamp = times.get(r.data_time)
-        if stamp is None:
-            stamp = times[r.data_time] = r.data_time.isoformat()
-        qn = qns.get(r.qn)
-        if qn is None:
-            qn = qns[r.qn] = text_value(r.qn)
+    packet = head = middle = end = None
+    # a packet's readings are consecutive and share its fields: those are formatted once
+    for mn, st, cn, data_time, code, statistic, _, flag, qn, line, seq, source, text in readings:
+        if seq != packet:
+            packet, head = seq, f"{mn}\t{cn}\t{data_time.isoformat()}\t"
+            middle, end = f"\t{st}\t", f"\t{text_value(qn)}{tail}{line}\t{seq}\n"
         out.append(
-            f"{r.mn}\t{r.cn}\t{stamp}\t{r.pollutant_code}\t{r.statistic}\t{r.value_text}\t"
-            f"{r.flag if r.flag is not None else chr(92) + 'N'}\t{r.st}\t"
-            f"{r.source_code if r.source_code is not None else chr(92) + 'N'}\t{qn}"
-            f"{tail}{r.line_number}\t{r.packet_seq}\n"
+            f"{head}{code}\t{statistic}\t{text}\t{null if flag is None else flag}{middle}"
+            f"{null if source is None else source}{end}"
         )
     return "".join(out)
 
@@ -180,8 +176,29 @@ class _Dedupe:
     in_file_conflicts: int
 
 
-def dedupe(readings: Iterable[hj212.Reading]) -> _Dedupe:
+# fields of a Reading (a NamedTuple): its packet's position, its packet's part of the reading key
+# (mn, cn, data_time) and its own (pollutant_code, statistic)
+_packet_seq, _packet_key, _own_key = (operator.itemgetter(*i) for i in ((10,), (0, 2, 3), (4, 5)))
+
+
+def _distinct_keys(readings: Sequence[hj212.Reading]) -> bool:
+    """No reading key twice: no two packets with the same (MN, CN, DataTime), and no
+    (code, statistic) twice in one packet (checked a packet at a time: fast)."""
+    packets = set()
+    count = 0
+    for _, group in itertools.groupby(readings, _packet_seq):
+        own = list(group)
+        if len(set(map(_own_key, own))) != len(own):
+            return False
+        packets.add(_packet_key(own[0]))
+        count += 1
+    return len(packets) == count
+
+
+def dedupe(readings: Sequence[hj212.Reading]) -> _Dedupe:
     """First sighting of each reading key within one file; later ones counted (and conflicts)."""
+    if _distinct_keys(readings):  # the usual file
+        return _Dedupe(list(readings), 0, 0)
     first: dict[_KEY, hj212.Reading] = {}
     duplicates = conflicts = 0
     for r in readings:
@@ -231,99 +248,112 @@ def _insert_readings(conn: sa.Connection, rows: str) -> tuple[int, int]:
 class _Prepared:
     """A packet log parsed and turned into COPY rows (no database: runs in a worker thread)."""
 
-    batch: ledger.Batch
     receiver: str
     hour: dt.datetime | None
+    parsed: hj212.ParsedLog
+    unique: _Dedupe
+    packets: str
+    readings: str
     received: dt.datetime
-    parsed: hj212.ParsedLog | None = None
-    unique: _Dedupe | None = None
-    packets: str = ""
-    readings: str = ""
-    reading_months: tuple[dt.date, ...] = ()
-    error: str | None = None
+    reading_months: tuple[dt.date, ...]
 
 
-def _prepared(batch: ledger.Batch, path: Path) -> _Prepared:
-    """A file's batch with its receiver (the folder) and hours: the one it is named for, and the
-    one it counts as received in (that hour, else the hour it is loaded: never unset)."""
-    hour = hour_of_file(path)
-    now = dt.datetime.now(hj212.LOCAL_TZ).replace(minute=0, second=0, microsecond=0)
-    return _Prepared(batch, path.parent.name, hour, hour or now)
-
-
-def _prepare(prep: _Prepared, scheme: hj212.FlagScheme) -> _Prepared:
-    batch = prep.batch
+def _prepare(batch: ledger.Batch, path: Path, scheme: hj212.FlagScheme) -> _Prepared:
+    """Parse a file, dedupe its readings and build its COPY rows. Its receiver is its folder;
+    it counts as received in the hour it is named for, else the hour it is loaded (never
+    unset: the packets' partition key)."""
     if batch.data is None:
-        prep.error = f"cannot read file: {batch.unreadable}"
-        return prep
-    prep.parsed = hj212.parse(batch.data, scheme)
-    prep.unique = dedupe(prep.parsed.readings)
-    prep.packets = packet_rows(
-        prep.parsed.packets, batch.batch_id, batch.source_file, prep.receiver, prep.received
+        raise OSError(f"cannot read file: {batch.unreadable}")
+    hour = hour_of_file(path)
+    received = hour or dt.datetime.now(hj212.LOCAL_TZ).replace(minute=0, second=0, microsecond=0)
+    receiver = path.parent.name
+    parsed = hj212.parse(batch.data, scheme)
+    unique = dedupe(parsed.readings)
+    packets = packet_rows(parsed.packets, batch.batch_id, batch.source_file, receiver, received)
+    readings = reading_rows(unique.unique, batch.batch_id, batch.source_file)
+    times = {r.data_time for r in unique.unique}
+    months = {*partitions.months_near(times, received), *partitions.ahead(received)}
+    return _Prepared(
+        receiver, hour, parsed, unique, packets, readings, received, tuple(sorted(months))
     )
-    prep.readings = reading_rows(prep.unique.unique, batch.batch_id, batch.source_file)
-    times = {r.data_time for r in prep.unique.unique}
-    months = {*partitions.months_near(times, prep.received), *partitions.ahead(prep.received)}
-    prep.reading_months = tuple(sorted(months))
-    return prep
 
 
-def _store(engine: sa.Engine, prep: _Prepared) -> BatchResult:
-    """COPY a prepared file into raw / quarantine and close its batch (one transaction)."""
-    batch = prep.batch
-    try:
-        if prep.error is not None or prep.parsed is None or prep.unique is None:
-            raise OSError(prep.error or "file was not parsed")
-        parsed = prep.parsed
-        # the months this file touches get their partitions first (own transaction, see there)
-        partitions.ensure(engine, "reading", prep.reading_months)
-        partitions.ensure(engine, "packet", partitions.ahead(prep.received))
-        with engine.begin() as conn:
-            copy_text(conn, "raw.hj212_packet", PACKET_COLUMNS, prep.packets)
-            new, conflicts = _insert_readings(conn, prep.readings)
-            # an empty field value is recorded as NULL (no value was sent)
-            ledger.quarantine(
-                conn,
-                batch.batch_id,
-                SOURCE,
-                batch.source_file,
-                (
-                    ledger.Reject(r.line_number, r.column, r.value or None, r.reason, r.raw or None)
-                    for r in parsed.rejects
-                ),
-            )
-            counts = parsed.counts
-            records_in = len(parsed.readings) + len(parsed.rejects)
-            duplicates = len(parsed.readings) - new
-            conn.execute(
-                sa.text(
-                    "insert into audit.hj212_file (batch_id, receiver, hour_start, packets_data,"
-                    " packets_ack, packets_other, packets_split, packets_rejected,"
-                    " readings_parsed, readings_new, readings_duplicate, readings_conflicting,"
-                    " fields_rejected, packets_request, datatime_milliseconds) values (:b, :r,"
-                    " :h, :pd, :pa, :po, :ps, :pr, :rp, :rn, :rd, :rc, :fr, :pq, :ms)"
-                ),
-                {
-                    "b": batch.batch_id,
-                    "r": prep.receiver,
-                    "h": prep.hour,
-                    "pd": counts["packets_data"],
-                    "pa": counts["packets_ack"],
-                    "po": counts["packets_other"],
-                    "ps": counts["packets_split"],
-                    "pr": counts["packets_rejected"],
-                    "rp": len(parsed.readings),
-                    "rn": new,
-                    "rd": duplicates,
-                    "rc": conflicts + prep.unique.in_file_conflicts,
-                    "fr": counts["fields_rejected"],
-                    "pq": counts["packets_request"],
-                    "ms": counts["datatime_milliseconds"],
-                },
-            )
-            return batch.close_loaded(conn, records_in, new, len(parsed.rejects), duplicates)
-    except (OSError, sa.exc.DBAPIError, psycopg2.Error) as exc:
-        return batch.fail(exc)
+def _ensure_partitions(engine: sa.Engine, prep: _Prepared) -> None:
+    """The months a file touches get their partitions before its transaction (see there)."""
+    partitions.ensure(engine, "reading", prep.reading_months)
+    partitions.ensure(engine, "packet", partitions.ahead(prep.received))
+
+
+def _store(conn: sa.Connection, batch: ledger.Batch, prep: _Prepared) -> BatchResult:
+    """COPY a prepared file into raw / quarantine and close its batch, in its transaction."""
+    parsed = prep.parsed
+    copy_text(conn, "raw.hj212_packet", PACKET_COLUMNS, prep.packets)
+    new, conflicts = _insert_readings(conn, prep.readings)
+    # an empty field value is recorded as NULL (no value was sent)
+    ledger.quarantine(
+        conn,
+        batch.batch_id,
+        SOURCE,
+        batch.source_file,
+        (
+            ledger.Reject(r.line_number, r.column, r.value or None, r.reason, r.raw or None)
+            for r in parsed.rejects
+        ),
+    )
+    counts = parsed.counts
+    records_in = len(parsed.readings) + len(parsed.rejects)
+    duplicates = len(parsed.readings) - new
+    conn.execute(
+        sa.text(
+            "insert into audit.hj212_file (batch_id, receiver, hour_start, packets_data,"
+            " packets_ack, packets_other, packets_split, packets_rejected,"
+            " readings_parsed, readings_new, readings_duplicate, readings_conflicting,"
+            " fields_rejected, packets_request, datatime_milliseconds) values (:b, :r, :h,"
+            " :pd, :pa, :po, :ps, :pr, :rp, :rn, :rd, :rc, :fr, :pq, :ms)"
+        ),
+        {
+            "b": batch.batch_id,
+            "r": prep.receiver,
+            "h": prep.hour,
+            "pd": counts["packets_data"],
+            "pa": counts["packets_ack"],
+            "po": counts["packets_other"],
+            "ps": counts["packets_split"],
+            "pr": counts["packets_rejected"],
+            "rp": len(parsed.readings),
+            "rn": new,
+            "rd": duplicates,
+            "rc": conflicts + prep.unique.in_file_conflicts,
+            "fr": counts["fields_rejected"],
+            "pq": counts["packets_request"],
+            "ms": counts["datatime_milliseconds"],
+        },
+    )
+    return batch.close_loaded(conn, records_in, new, len(parsed.rejects), duplicates)
+
+
+def _load_files(
+    engine: sa.Engine,
+    inbox: Path,
+    paths: list[Path],
+    loaded_by: str,
+    interval: tuple[dt.datetime | None, dt.datetime | None],
+    scheme: hj212.FlagScheme,
+) -> list[BatchResult]:
+    """The files through :func:`ingest.core.runner.load_files`: the next file parsed in a worker
+    thread while this one's COPY runs."""
+    return runner.load_files(
+        engine,
+        SOURCE,
+        inbox,
+        paths,
+        loaded_by,
+        interval,
+        lambda batch, path: _prepare(batch, path, scheme),
+        _store,
+        (OSError,),
+        _ensure_partitions,
+    )
 
 
 def load_file(
@@ -336,15 +366,8 @@ def load_file(
     scheme: hj212.FlagScheme | None = None,
 ) -> BatchResult:
     """Load one packet log as one batch (or skip it if this exact content is already loaded)."""
-    batch = ledger.open_batch(engine, SOURCE, inbox, path, loaded_by, interval_start, interval_end)
-    if isinstance(batch, BatchResult):
-        return batch
-    prep = _prepared(batch, path)
-    try:
-        _prepare(prep, scheme or hj212.FlagScheme.from_env())
-    except Exception as exc:  # a parser bug must not leave the batch 'running'
-        return batch.close_failed(ledger.failure_message(exc))
-    return _store(engine, prep)
+    scheme = scheme or hj212.FlagScheme.from_env()
+    return _load_files(engine, inbox, [path], loaded_by, (interval_start, interval_end), scheme)[0]
 
 
 def record_gaps(
@@ -385,31 +408,7 @@ def load_interval(
         "HJ 212", "packet logs", "readings", "receiver-hours without a file", gaps=list(missing)
     )
     scheme = scheme or hj212.FlagScheme.from_env()
-    # Pipeline: the next file is parsed in a worker thread while this one is COPYed (the parser
-    # is Python, COPY waits on PostgreSQL: on 2 cores they overlap). Results in file order.
-    pending: deque[tuple[_Prepared, Future[_Prepared]]] = deque()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hj212-parse") as pool:
-
-        def drain(keep: int) -> None:
-            while len(pending) > keep:
-                prep, future = pending.popleft()
-                try:
-                    future.result()
-                except Exception as exc:  # a parser bug must not leave the batch 'running'
-                    result.batches.append(prep.batch.close_failed(ledger.failure_message(exc)))
-                    continue
-                result.batches.append(_store(engine, prep))
-
-        for path in files:
-            batch = ledger.open_batch(engine, SOURCE, inbox, path, loaded_by, start, end)
-            if isinstance(batch, BatchResult):
-                drain(0)
-                result.batches.append(batch)
-                continue
-            prep = _prepared(batch, path)
-            pending.append((prep, pool.submit(_prepare, prep, scheme)))
-            drain(1)
-        drain(0)
+    result.batches += _load_files(engine, inbox, files, loaded_by, (start, end), scheme)
     record_gaps(engine, missing, loaded_by)
     result.raise_if_failed()
     return result

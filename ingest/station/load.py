@@ -14,10 +14,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
 import sqlalchemy as sa
 
-from ingest.core import ledger
+from ingest.core import ledger, runner
 from ingest.core.ledger import BatchResult, LoadSummary
 from ingest.station import parse as ns
 
@@ -146,8 +145,7 @@ def load_interval(
     rest."""
     files, missing = files_in_interval(inbox, start, end, feed)
     result = LoadSummary(feed.folder, gaps=list(missing))
-    for path in files:
-        result.batches.append(load_file(engine, inbox, path, loaded_by, start, end, feed))
+    result.batches += _load_files(engine, inbox, files, loaded_by, (start, end), feed)
     record_gaps(engine, missing, loaded_by, feed)
     result.raise_if_failed()
     return result
@@ -163,53 +161,71 @@ def load_file(
     feed: Feed = NATIONAL,
 ) -> BatchResult:
     """Load one file as one batch (or skip it if this exact content is already loaded)."""
-    batch = ledger.open_batch(
-        engine, feed.source, inbox, path, loaded_by, interval_start, interval_end
-    )
-    if isinstance(batch, BatchResult):
-        return batch
-    try:
+    return _load_files(engine, inbox, [path], loaded_by, (interval_start, interval_end), feed)[0]
+
+
+@dataclass
+class _Prepared:
+    """A file parsed and its raw rows formatted for COPY (no database: a worker thread)."""
+
+    parsed: ns.ParsedFile
+    rows: str
+
+
+def _load_files(
+    engine: sa.Engine,
+    inbox: Path,
+    paths: list[Path],
+    loaded_by: str,
+    interval: tuple[dt.datetime | None, dt.datetime | None],
+    feed: Feed,
+) -> list[BatchResult]:
+    def prepare(batch: ledger.Batch, path: Path) -> _Prepared:
         if batch.data is None:
             raise ns.UnreadableFile(f"{path}: cannot read file: {batch.unreadable}")
         parsed = ns.parse(path, batch.data)
-        rel = batch.source_file
-        with engine.begin() as conn:
-            ledger.copy_csv(
-                conn,
-                "raw.station_hour_publication",
-                RAW_COLUMNS,
-                raw_rows(
-                    batch.batch_id, rel, publication_stage(path), feed.network, parsed.records
-                ),
-            )
-            ledger.quarantine(
-                conn,
-                batch.batch_id,
-                feed.source,
-                rel,
-                (
-                    ledger.Reject(r.line_number, r.column, r.value, r.reason, r.raw)
-                    for r in parsed.rejects
-                ),
-            )
-            return batch.close_loaded(
-                conn, parsed.records_in, len(parsed.records), len(parsed.rejects), parsed.duplicates
-            )
-    except (ns.UnreadableFile, sa.exc.DBAPIError, psycopg2.Error) as exc:
-        return batch.fail(exc)
+        stage = publication_stage(path)
+        rows = raw_rows(batch.batch_id, batch.source_file, stage, feed.network, parsed.records)
+        return _Prepared(parsed, ledger.csv_text(rows))
+
+    def store(conn: sa.Connection, batch: ledger.Batch, prep: _Prepared) -> BatchResult:
+        parsed = prep.parsed
+        ledger.copy_text(conn, "raw.station_hour_publication", RAW_COLUMNS, prep.rows, True)
+        ledger.quarantine(
+            conn,
+            batch.batch_id,
+            feed.source,
+            batch.source_file,
+            (
+                ledger.Reject(r.line_number, r.column, r.value, r.reason, r.raw)
+                for r in parsed.rejects
+            ),
+        )
+        return batch.close_loaded(
+            conn, parsed.records_in, len(parsed.records), len(parsed.rejects), parsed.duplicates
+        )
+
+    return runner.load_files(
+        engine, feed.source, inbox, paths, loaded_by, interval, prepare, store, (ns.UnreadableFile,)
+    )
 
 
 def raw_rows(
     batch_id: int, rel: str, stage: str, network: str, records: Iterable[dict[str, object]]
-) -> Iterator[list[object]]:
+) -> Iterator[tuple[object, ...]]:
     """The raw.station_hour_publication rows of a file's records, in RAW_COLUMNS order."""
+    head = (batch_id, rel)
+    stamps: dict[object, str] = {}
     for rec in records:
-        yield [
-            batch_id,
-            rel,
+        observed = rec["observed_at"]
+        stamp = stamps.get(observed)
+        if stamp is None:
+            stamp = stamps[observed] = observed.isoformat()  # type: ignore[attr-defined]
+        yield (
+            *head,
             rec["line_number"],
             stage,
-            rec["observed_at"].isoformat(),  # type: ignore[union-attr]
+            stamp,
             rec["timepoint"],
             rec["stationcode"],
             rec["longitude"],
@@ -218,6 +234,6 @@ def raw_rows(
             rec["positionname"],
             rec["primarypollutant"],
             rec["aqi"],
-            *(rec[c] for c in ns.VALUE_COLUMNS),
+            *[rec[c] for c in ns.VALUE_COLUMNS],
             network,
-        ]
+        )
