@@ -298,10 +298,11 @@ def cycle(
 def history_run(
     days: int, args: argparse.Namespace, server: str, work: Path, profile: Path
 ) -> list[Cycle]:
-    name = f"lantian_bench_city_{days}d"
+    city = devices(args.cems, args.dust, args.micro)
+    # named by size too, so that two runs of different cities on one server keep apart
+    name = f"lantian_bench_city_{len(city)}dev_{days}d"
     url = fresh_database(server, name)
     os.environ["WAREHOUSE_URL"] = url
-    city = devices(args.cems, args.dust, args.micro)
     registry = write_registry(city, work / "registry.csv", args.seed)
     os.environ["LANTIAN_DEVICE_REGISTRY"] = str(registry)
     os.environ["LANTIAN_PROFILE"] = str(profile)
