@@ -54,13 +54,14 @@
             from changed_keys as k
             cross join lateral (
                 select * from {{ relation }} as r
-                where {{ match | join(' and ') }}{% if filter %} and ({{ filter }}){% endif %}
+                where {{ match | join(' and ') }} and ({{ filter or 'true' }})
                 offset 0
             ) as r
         ),
     {% else %}
         source as (
-            select * from {{ relation }}{% if filter %} where {{ filter }}{% endif %}
+            select * from {{ relation }}
+            where ({{ filter or 'true' }})
         ),
     {% endif %}
 {%- endmacro %}
