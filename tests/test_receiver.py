@@ -27,7 +27,7 @@ from bench.hj212_devices import ReceiverProcess, SimulatedDevice, fields_of
 from ingest.core import warehouse
 from ingest.hj212 import load as hj212_load
 from ingest.hj212.parse import parse
-from ingest.hj212.protocol import LOCAL_TZ, crc16, frame
+from ingest.hj212.protocol import LOCAL_TZ, MAX_SEGMENT_BYTES, crc16, frame
 from receiver.journal import frames_of_log
 from receiver.server import RecentFrames
 from receiver.stream import MAX_FRAME, StreamFramer
@@ -318,6 +318,20 @@ def test_the_stream_framer_keeps_a_bounded_buffer_and_ignores_how_reads_split() 
         pos += step
         assert framer.buffered <= MAX_FRAME
     assert {f.decode() for f in whole} == valid and pieces == whole
+
+
+def test_the_stream_framer_and_the_file_parser_share_table_2s_segment_limit() -> None:
+    """HJ 212-2017 s6.3.1 table 2: data segment 0 <= n <= 1024, one constant for both readers."""
+    head = f"QN=20260312080000000;ST=31;CN=2051;PW={PW};MN={MNS[3]};Flag=4;CP=&&a="
+    at_limit = frame(head + "1" * (MAX_SEGMENT_BYTES - len(head) - 2) + "&&")
+    over = frame(head + "1" * (MAX_SEGMENT_BYTES - len(head) - 1) + "&&")
+    assert int(at_limit[2:6]) == MAX_SEGMENT_BYTES and int(over[2:6]) == MAX_SEGMENT_BYTES + 1
+    frames, rejects = StreamFramer().feed(f"{at_limit}\r\n{over}\r\n".encode())
+    assert [f.decode() for f in frames] == [at_limit]
+    assert [r.code for r in rejects] == ["too_long"] and f"> {MAX_SEGMENT_BYTES}" in rejects[
+        0
+    ].detail
+    assert MAX_FRAME == 2 + 4 + MAX_SEGMENT_BYTES + 4 + 2
 
 
 def test_fuzzed_byte_streams_over_the_socket_never_crash_answer_or_store_an_invalid_frame(
