@@ -92,6 +92,23 @@ def _ts(value: datetime | None) -> str:
     return "—" if value is None else as_local(value).isoformat(sep=" ")
 
 
+def _table(head: list[str], rows: list[list[str]], empty: str = "无 none") -> str:
+    if not rows:
+        return f'<p class="muted">{empty}</p>'
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>\n{body}\n</tbody></table>"
+
+
+def _safe(conn: sa.Connection, sql: str, params: dict | None = None) -> list[sa.Row] | str:
+    """Rows, or the first line of the error (a mart may not exist yet): never break the report."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(sa.text(sql), params or {}).all()
+    except sa.exc.SQLAlchemyError as exc:
+        return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+
+
 def _interval(window: DayWindow) -> str:
     if window.start is None and window.end is None:
         return "全表 whole table"

@@ -7,6 +7,7 @@ dq marts, so the report says exactly what the warehouse holds. One self-containe
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ import sqlalchemy as sa
 
 from expectations import charts
 from expectations.load_audit import load_audit_html
-from expectations.report import CSS, _t, _ts, write_report
+from expectations.receiver_report import ReceiverStatus, receiver_section
+from expectations.report import CSS, _safe, _t, _table, _ts, write_report
 from expectations.suite import ExpectationSpec, SuiteError, load_suite
 from expectations.window import DayWindow
 
@@ -69,25 +71,8 @@ def _spec(suite_name: str, index: int) -> ExpectationSpec | None:
     return suite.expectations[index] if index < len(suite.expectations) else None
 
 
-def _table(head: list[str], rows: list[list[str]], empty: str = "无 none") -> str:
-    if not rows:
-        return f'<p class="muted">{empty}</p>'
-    th = "".join(f"<th>{h}</th>" for h in head)
-    body = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>\n{body}\n</tbody></table>"
-
-
 def _query_note(sql: str) -> str:
     return f'<p class="muted">查询 Query: <code>{_t(" ".join(sql.split()))}</code></p>'
-
-
-def _safe(conn: sa.Connection, sql: str, params: dict | None = None) -> list[sa.Row] | str:
-    """Rows, or the first line of the error (a mart may not exist yet): never break the report."""
-    try:
-        with conn.begin_nested():
-            return conn.execute(sa.text(sql), params or {}).all()
-    except sa.exc.SQLAlchemyError as exc:
-        return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def _section(conn: sa.Connection, title: str, sql: str, head: list[str], fmt: Any) -> str:
@@ -275,7 +260,15 @@ def _coverage_chart(conn: sa.Connection) -> str:
     return charts.bar_chart("各来源覆盖率 Coverage by source (% of expected)", bars, unit="%")
 
 
-def render_run_report(engine: sa.Engine, pipeline_run: str, generated_at: datetime) -> str:
+def render_run_report(
+    engine: sa.Engine,
+    pipeline_run: str,
+    generated_at: datetime,
+    receivers: Sequence[ReceiverStatus] = (),
+    silent_hours: float = 2.0,
+) -> str:
+    """The run's report; ``receivers``: the HJ 212 receivers' status documents the entry point
+    read (none: the receiver section says so in one line)."""
     with engine.connect() as conn:
         suites = _safe(conn, SUITES_SQL, {"p": pipeline_run})
         suites = [] if isinstance(suites, str) else suites
@@ -348,6 +341,7 @@ def render_run_report(engine: sa.Engine, pipeline_run: str, generated_at: dateti
                                 str(r.records_loaded), str(r.records_quarantined), str(r.records_duplicate),
                                 str(r.unaccounted_records), _t(r.status)]),
         ]  # fmt: skip
+        sections.append(receiver_section(receivers, generated_at, conn, silent_hours))
     load_audit = load_audit_html(engine, DayWindow.from_interval(None, None))
     body = "\n".join(s for s in sections if s)
     return f"""<!DOCTYPE html>
@@ -392,9 +386,15 @@ Self-contained offline report: inline styles and inline SVG only, no scripts, no
 """
 
 
-def write_run_report(engine: sa.Engine, pipeline_run: str, report_dir: Path) -> Path:
+def write_run_report(
+    engine: sa.Engine,
+    pipeline_run: str,
+    report_dir: Path,
+    receivers: Sequence[ReceiverStatus] = (),
+    silent_hours: float = 2.0,
+) -> Path:
     """Write ``<report_dir>/<pipeline_run>.html`` (and ``latest.html``); point the run's rows at it."""
-    text = render_run_report(engine, pipeline_run, datetime.now(UTC))
+    text = render_run_report(engine, pipeline_run, datetime.now(UTC), receivers, silent_hours)
     path = write_report(report_dir, pipeline_run, text).resolve()
     with engine.begin() as conn:
         conn.execute(

@@ -4,10 +4,12 @@ of the settings every pipeline shares (from the environment, with the sample's d
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from expectations.receiver_report import ReceiverStatus
 from ingest.core import paths, warehouse
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -38,6 +40,50 @@ def report_dir() -> Path:
 def forms_report_dir() -> Path:
     """Where the per-workbook feedback reports go: ``<state>/reports/forms/<form_id>/``."""
     return warehouse.state_dir() / "reports" / "forms"
+
+
+def receiver_status_paths() -> list[Path]:
+    """``LANTIAN_RECEIVER_STATUS``: the HJ 212 receivers' status files (comma-separated, one a
+    receiver), default the receiver's own default ``<state>/receiver/status.json``
+    (receiver/config.py ``ReceiverConfig.status_file``, the same ``LANTIAN_STATE``)."""
+    listed = [p.strip() for p in os.environ.get("LANTIAN_RECEIVER_STATUS", "").split(",")]
+    chosen = [Path(p) for p in listed if p]
+    return [p.resolve() for p in chosen] or [warehouse.state_dir() / "receiver" / "status.json"]
+
+
+def receiver_silent_hours() -> float:
+    """``LANTIAN_RECEIVER_SILENT_HOURS`` (default 2): the DQ report lists the registry devices
+    whose last packet is older than this."""
+    value = os.environ.get("LANTIAN_RECEIVER_SILENT_HOURS") or "2"
+    try:
+        hours = float(value)
+    except ValueError as exc:
+        raise ValueError(f"LANTIAN_RECEIVER_SILENT_HOURS={value!r} is not a number") from exc
+    if hours <= 0:
+        raise ValueError(f"LANTIAN_RECEIVER_SILENT_HOURS={value!r} must be positive")
+    return hours
+
+
+def receiver_statuses(files: list[Path] | None = None) -> list[ReceiverStatus]:
+    """Each receiver status file parsed for the DQ report, or why it could not be (a missing
+    file or a half-written one never stops the report)."""
+    found = []
+    for path in receiver_status_paths() if files is None else files:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            found.append(ReceiverStatus(str(path), None, "no such file"))
+            continue
+        except (OSError, ValueError) as exc:
+            found.append(ReceiverStatus(str(path), None, f"unreadable: {exc}"))
+            continue
+        if not isinstance(document, dict) or document.get("status_version") != 1:
+            found.append(
+                ReceiverStatus(str(path), None, "not a receiver status (status_version 1)")
+            )
+            continue
+        found.append(ReceiverStatus(str(path), document))
+    return found
 
 
 class IntervalError(ValueError):

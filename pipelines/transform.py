@@ -18,7 +18,7 @@ from ingest.core import warehouse
 from ingest.core.migrate import migrate
 from pipelines.dbt import relations_selected, run_dbt
 from pipelines.scope import Scope, record_built, run_scope, warehouse_snapshot
-from pipelines.settings import report_dir
+from pipelines.settings import receiver_silent_hours, receiver_statuses, report_dir
 
 # dbt selections of the transform: the layers below the marts (and the quarantine views over
 # them, so invalidated values show even when a gate holds the marts back), then the marts (which
@@ -174,12 +174,14 @@ def freshness_step(pipeline_run: str | None = None, url: str | None = None) -> d
 
 
 def reports_step(pipeline_run: str) -> dict[str, object]:
-    """Source freshness (persisted), the run's report and the rolling report."""
+    """Source freshness (persisted), the run's report (with the HJ 212 receivers' status files,
+    ``LANTIAN_RECEIVER_STATUS``) and the rolling report."""
     freshness = freshness_step(pipeline_run)
+    receivers, silent_hours = receiver_statuses(), receiver_silent_hours()
     engine = warehouse.engine()
     try:
         rolling = write_rolling_report(engine, report_dir())
-        run_report = write_run_report(engine, pipeline_run, report_dir())
+        run_report = write_run_report(engine, pipeline_run, report_dir(), receivers, silent_hours)
     finally:
         engine.dispose()
     print(f"data-quality report: {run_report}\nrolling report: {rolling}")

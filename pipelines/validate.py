@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.core import warehouse
+from pipelines import settings
 
 
 def _iso(text: str) -> datetime:
@@ -84,7 +85,10 @@ def _stages(args: argparse.Namespace, url: str) -> int:
         return 2
     engine = warehouse.engine(url)
     try:
-        print(f"data-quality report: {write_run_report(engine, run, args.report_dir)}")
+        receivers = settings.receiver_statuses()
+        silent = settings.receiver_silent_hours()
+        report = write_run_report(engine, run, args.report_dir, receivers, silent)
+        print(f"data-quality report: {report}")
         print(f"rolling report: {write_rolling_report(engine, args.report_dir)}")
     finally:
         engine.dispose()

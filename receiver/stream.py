@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ingest.hj212.framing import crc_problem
+from ingest.hj212.framing import HEX_DIGITS, crc_problem
+from ingest.hj212.protocol import MAX_SEGMENT_BYTES
 
-MAX_SEGMENT = 1024  # HJ 212-2017 s6.3.1 table 2: data segment 0 <= n <= 1024
-MAX_FRAME = 2 + 4 + MAX_SEGMENT + 4 + 2  # ## + length + segment + CRC + CR LF
-_HEX = frozenset(b"0123456789abcdefABCDEF")
+# HJ 212-2017 s6.3.1 table 2: data segment 0 <= n <= 1024 (the protocol module's constant, the
+# file parser's too)
+MAX_FRAME = 2 + 4 + MAX_SEGMENT_BYTES + 4 + 2  # ## + length + segment + CRC + CR LF
 
 
 class StreamReject(NamedTuple):
@@ -65,8 +66,9 @@ class StreamFramer:
                 self._reject(rejects, "bad_length_field", f"length field {header!r}", 6)
                 continue
             length = int(header)
-            if length > MAX_SEGMENT:  # table 2: 0 <= n <= 1024; do not wait for the bytes
-                self._reject(rejects, "too_long", f"declared length {length:04d} > 1024", 6)
+            if length > MAX_SEGMENT_BYTES:  # table 2: 0 <= n <= 1024; do not wait for the bytes
+                detail = f"declared length {length:04d} > {MAX_SEGMENT_BYTES}"
+                self._reject(rejects, "too_long", detail, 6)
                 continue
             end = 6 + length + 4
             # a data segment holds no CR / LF (s6.3: ASCII text; CR LF is the packet's tail):
@@ -80,7 +82,7 @@ class StreamFramer:
                 break
             segment = bytes(buf[6 : 6 + length])
             crc_text = bytes(buf[6 + length : end])
-            if not all(c in _HEX for c in crc_text) or not segment.endswith(b"&&"):
+            if not all(c in HEX_DIGITS for c in crc_text) or not segment.endswith(b"&&"):
                 self._reject(
                     rejects, "wrong_length", f"no CP ..&& and 4-hex CRC at {length:04d}", end
                 )

@@ -225,6 +225,15 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
                 " from marts.hj212_gap_request order by device_mn, hour_start"
             )
         ).all()
+        # the auditor reads this mart as it reads audit.hj212_history_request, and no other
+        auditor_reads = conn.execute(
+            sa.text(
+                "select has_table_privilege('lantian_auditor', 'marts.hj212_gap_request',"
+                " 'select'), has_table_privilege('lantian_auditor', 'marts.cems_outlet_hour',"
+                " 'select'), has_table_privilege('lantian_bi_reader',"
+                " 'marts.hj212_gap_request', 'select')"
+            )
+        ).one()
         outlet_hours = conn.execute(
             sa.text(
                 "select pollutant_code, count(*), count(*) filter (where is_valid),"
@@ -242,6 +251,7 @@ def test_a_missing_hour_is_asked_for_replayed_loaded_and_the_mart_is_complete(
     assert [tuple(r) for r in mart] == [(gappy, gap, "done", True, True)] + [
         (refuser, h, "refused", False, False) for h in refused_hours
     ]
+    assert tuple(auditor_reads) == (True, False, True)
     # marts.cems_outlet_hour is complete for that hour: every pollutant, all 24 hours, valid
     assert [tuple(r) for r in outlet_hours] == [
         ("a21002", 24, 24, True),

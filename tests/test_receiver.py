@@ -24,10 +24,13 @@ import pytest
 import sqlalchemy as sa
 
 from bench.hj212_devices import ReceiverProcess, SimulatedDevice, fields_of
+from expectations.receiver_report import receiver_section
 from ingest.core import warehouse
 from ingest.hj212 import load as hj212_load
 from ingest.hj212.parse import parse
-from ingest.hj212.protocol import LOCAL_TZ, crc16, frame
+from ingest.hj212.protocol import LOCAL_TZ, MAX_SEGMENT_BYTES, crc16, frame
+from pipelines import settings
+from receiver.config import ReceiverConfig
 from receiver.journal import frames_of_log
 from receiver.server import RecentFrames
 from receiver.stream import MAX_FRAME, StreamFramer
@@ -118,7 +121,19 @@ def test_unknown_devices_and_wrong_passwords_are_quarantined_unanswered(
     assert status["rejects"]["unknown_mn"] == 1 and status["rejects"]["bad_pw"] == 1
     assert status["totals"]["quarantined"] == 2
     assert MNS[1] not in status["devices"]  # a wrong password does not make it a known sender
-    receiver.stop()
+    assert receiver.stop() == 0
+    # the DQ report's receiver section, from the status.json the receiver wrote as it stopped
+    status_file = receiver.root / "state" / "receiver" / "status.json"
+    (read,) = settings.receiver_statuses([status_file])
+    assert read.problem is None and read.document is not None
+    assert read.document["rejects"] == status["rejects"]
+    html = receiver_section([read], dt.datetime.now(dt.UTC))
+    assert "<td><code>unknown_mn</code></td><td>1</td>" in html
+    assert "<td><code>bad_pw</code></td><td>1</td>" in html
+    assert ">2</span> (unknown_mn 1, bad_pw 1)" in html  # quarantined, by reason
+    never = html.count("never heard from")  # every registry device: none was let in
+    assert never == len(MNS) and f"<code>{MNS[1]}</code>" in html
+    assert "99999999999999999999ABCD" not in html.split("静默设备")[1]  # a stranger is no device
 
 
 def test_a_flooding_device_is_rate_limited(make_receiver: Callable[..., ReceiverProcess]) -> None:
@@ -320,6 +335,20 @@ def test_the_stream_framer_keeps_a_bounded_buffer_and_ignores_how_reads_split() 
     assert {f.decode() for f in whole} == valid and pieces == whole
 
 
+def test_the_stream_framer_and_the_file_parser_share_table_2s_segment_limit() -> None:
+    """HJ 212-2017 s6.3.1 table 2: data segment 0 <= n <= 1024, one constant for both readers."""
+    head = f"QN=20260312080000000;ST=31;CN=2051;PW={PW};MN={MNS[3]};Flag=4;CP=&&a="
+    at_limit = frame(head + "1" * (MAX_SEGMENT_BYTES - len(head) - 2) + "&&")
+    over = frame(head + "1" * (MAX_SEGMENT_BYTES - len(head) - 1) + "&&")
+    assert int(at_limit[2:6]) == MAX_SEGMENT_BYTES and int(over[2:6]) == MAX_SEGMENT_BYTES + 1
+    frames, rejects = StreamFramer().feed(f"{at_limit}\r\n{over}\r\n".encode())
+    assert [f.decode() for f in frames] == [at_limit]
+    assert [r.code for r in rejects] == ["too_long"] and f"> {MAX_SEGMENT_BYTES}" in rejects[
+        0
+    ].detail
+    assert MAX_FRAME == 2 + 4 + MAX_SEGMENT_BYTES + 4 + 2
+
+
 def test_fuzzed_byte_streams_over_the_socket_never_crash_answer_or_store_an_invalid_frame(
     make_receiver: Callable[..., ReceiverProcess],
 ) -> None:
@@ -489,3 +518,22 @@ def test_idle_connections_are_closed_and_connections_beyond_the_maximum_refused(
     for sock in (first, second, third):
         sock.close()
     receiver.stop()
+
+
+def test_the_dq_report_looks_for_the_status_file_where_the_receiver_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pipelines may not import receiver (ARCHITECTURE.md): its default path must stay the
+    receiver's; LANTIAN_RECEIVER_STATUS names several receivers' files; a bad one is reported."""
+    monkeypatch.setenv("LANTIAN_STATE", str(tmp_path / "state"))
+    monkeypatch.delenv("LANTIAN_RECEIVER_STATUS", raising=False)
+    written_at = ReceiverConfig.from_env({"LANTIAN_STATE": str(tmp_path / "state")}).status_file
+    assert settings.receiver_status_paths() == [written_at]
+    (tmp_path / "half.json").write_text('{"status_vers', encoding="utf-8")
+    monkeypatch.setenv("LANTIAN_RECEIVER_STATUS", f"{tmp_path / 'half.json'}, {written_at}")
+    half, absent = settings.receiver_statuses()
+    assert half.document is None and half.problem.startswith("unreadable: ")
+    assert (absent.source, absent.problem) == (str(written_at), "no such file")
+    monkeypatch.setenv("LANTIAN_RECEIVER_SILENT_HOURS", "soon")
+    with pytest.raises(ValueError, match="LANTIAN_RECEIVER_SILENT_HOURS='soon'"):
+        settings.receiver_silent_hours()

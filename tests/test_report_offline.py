@@ -11,6 +11,7 @@ screenshot carries the report's colours (styled, not blank).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -24,9 +25,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bench.hj212_devices import ReceiverProcess, SimulatedDevice
 from expectations.checkpoint import run_checkpoint
 from expectations.rolling_report import write_rolling_report
 from expectations.run_report import write_run_report
+from pipelines.settings import receiver_statuses
 from tests.conftest import REPO
 from tests.test_expectations import BASE, make_table
 
@@ -164,11 +167,97 @@ def reports(
     run_checkpoint(
         url, run_id="offline-run__station_day_coverage", report_dir=None, pipeline_run="offline-run"
     )
+    with engine.begin() as conn:  # the 补传 mart's columns the report reads, two requests
+        conn.exec_driver_sql(
+            "create table marts.hj212_gap_request (request_id bigint, device_mn text,"
+            " hour_start timestamptz, requested_at timestamptz, request_status text,"
+            " is_filled boolean, filled_after_request boolean)"
+        )
+        conn.exec_driver_sql(
+            "insert into marts.hj212_gap_request values"
+            f" (1, '{RX_MNS[0]}', now() - interval '3 hours', now() - interval '1 hour', 'done',"
+            " true, true),"
+            f" (2, '{RX_MNS[1]}', now() - interval '5 hours', now() - interval '1 hour',"
+            " 'refused', false, false),"
+            f" (2, '{RX_MNS[1]}', now() - interval '4 hours', now() - interval '1 hour',"
+            " 'refused', false, false),"
+            f" (3, '{RX_MNS[1]}', now() - interval '50 hours', now() - interval '49 hours',"
+            " 'done', true, true)"
+        )
     out = tmp_path_factory.mktemp("reports")
-    run = write_run_report(engine, "offline-run", out)
+    statuses = receiver_statuses([receiver_status_file(tmp_path_factory.mktemp("rx"))])
+    run = write_run_report(engine, "offline-run", out, statuses)
     rolling = write_rolling_report(engine, out)
+    without = write_run_report(
+        engine, "offline-run-no-receiver", out, receiver_statuses([out / "absent.json"])
+    )
     engine.dispose()
-    return {"run": run, "rolling": rolling}
+    return {"run": run, "rolling": rolling, "without_receiver": without}
+
+
+RX_MNS = ["14100231000000030000000001", "14100231000000030000000002"]
+
+
+def receiver_status_file(root: Path) -> Path:
+    """A real receiver's status.json: one registry device sends 2 packets (CN 2011, 2061), the
+    other never connects; a stranger (unknown MN), a wrong PW and a frame with a bad CRC."""
+    receiver = ReceiverProcess(root, registry_mns=RX_MNS, default_pw="pw-r").start()
+
+    async def send() -> None:
+        devices = [
+            SimulatedDevice(RX_MNS[0], "pw-r", "127.0.0.1", receiver.port),
+            SimulatedDevice("99999999999999999999ABCD", "pw-r", "127.0.0.1", receiver.port),
+            SimulatedDevice(RX_MNS[1], "wrong", "127.0.0.1", receiver.port),
+        ]
+        for device in devices:
+            await device.connect()
+        known, stranger, liar = devices
+        assert await known.send(known.data_packet("2011", "20260312080000", {"a21026": "9"}))
+        assert await known.send(known.data_packet("2061", "20260312070000", {"a21026": "8"}))
+        bad_crc = known.data_packet("2061", "20260312060000", {"a21026": "7"})
+        known.send_nowait(bad_crc[:-4] + ("0000" if bad_crc[-4:] != "0000" else "0001"))
+        for device in (stranger, liar):
+            assert not await device.send(device.data_packet("2061", "20260312080000", {}), 1)
+        for device in devices:
+            await device.close()
+
+    try:
+        asyncio.run(send())
+        assert receiver.stop() == 0
+    finally:
+        receiver.close()
+    return root / "state" / "receiver" / "status.json"
+
+
+def test_the_run_report_shows_the_receivers_status_and_the_gap_requests(
+    reports: dict[str, Path],
+) -> None:
+    text = reports["run"].read_text(encoding="utf-8")
+    section = text.split("HJ 212 接收服务 HJ 212 receiver</h2>")[1].split("<footer>")[0]
+    totals = section.split("<tbody>")[1].split("</tbody>")[0]
+    cells = [c.split("</td>")[0] for c in totals.split("<td>")[1:]]
+    # receiver, written, connections, accepted, stored, acknowledged, duplicates, quarantined,
+    # rejected, seen / registry, silent (the device that never connected)
+    assert cells[0].startswith("rx-test<br><code>") and cells[2:7] == ["0", "2", "2", "2", "0"]
+    assert cells[7].endswith(">2</span> (unknown_mn 1, bad_pw 1)") and cells[8] == "3"
+    assert cells[9] == "1 / 2" and cells[10].endswith(">1</span>")
+    for reason in ("unknown_mn", "bad_pw", "crc_mismatch"):  # the CRC's name: framing.py
+        assert f"<td><code>{reason}</code></td><td>1</td>" in section
+    silent = section.split("静默设备")[1].split("补传请求")[0]
+    assert f"<code>{RX_MNS[1]}</code>" in silent and "never heard from" in silent
+    assert f"<code>{RX_MNS[0]}</code>" not in silent  # it sent a minute ago
+    gaps = section.split("补传请求")[1]  # the last 24 h: requests 1 and 2, not 3
+    assert "<td>done</td><td>1</td><td>1</td><td>1</td><td>1</td><td>1</td>" in gaps
+    assert "<td>refused</td><td>1</td><td>1</td><td>2</td><td>0</td><td>0</td>" in gaps
+
+
+def test_without_a_status_file_the_receiver_section_says_so_in_one_line(
+    reports: dict[str, Path],
+) -> None:
+    text = reports["without_receiver"].read_text(encoding="utf-8")
+    section = text.split("HJ 212 接收服务 HJ 212 receiver</h2>")[1].split("<h3>")[0]
+    assert section.count("<p") == 1 and "no receiver status file" in section
+    assert "absent.json" in section
 
 
 def test_the_detector_sees_a_page_that_reaches_out(tmp_path: Path) -> None:

@@ -115,10 +115,11 @@ def test_migrations_and_grants_run_again_without_change(db: str, admin: sa.Engin
         acl = conn.execute(sa.text("select nspacl::text from pg_namespace where nspname = 'marts'"))
         assert acl.scalar_one() == before
     # Each mapped role appears once on the marts schema: the transformer with USAGE+CREATE
-    # (UC), the BI reader with USAGE (U).
+    # (UC), the BI reader with USAGE (U), the auditor with USAGE for its one mart (TABLE_GRANTS).
     assert f"{grants.TRANSFORMER}=UC/" in before
     assert f"{grants.BI_READER}=U/" in before
-    assert grants.LOADER not in before and grants.AUDITOR not in before
+    assert f"{grants.AUDITOR}=U/" in before
+    assert grants.LOADER not in before
 
 
 def test_bi_reader_reads_a_mart_created_after_the_grants(
@@ -189,6 +190,38 @@ def test_auditor_cannot_write_or_read_beyond_audit_data(
     users: dict[str, sa.Engine], later_mart: str, sql: str
 ) -> None:
     _denied(users[grants.AUDITOR], sql)
+
+
+def test_auditor_reads_the_gap_request_mart_once_dbts_role_refreshed_the_grants(
+    users: dict[str, sa.Engine], later_mart: str
+) -> None:
+    """marts.hj212_gap_request (which gaps were asked for and filled) is the auditor's like
+    audit.hj212_history_request; dbt recreates it at each build, and the grants refresh after the
+    build (pipelines/dbt.py, as dbt's login) gives it back. The BI reader keeps its marts access;
+    the auditor reads no other mart."""
+    assert grants.TABLE_GRANTS["marts.hj212_gap_request"] == {grants.AUDITOR: grants.READ}
+    with users[grants.TRANSFORMER].begin() as conn:
+        conn.exec_driver_sql(f"set role {grants.TRANSFORMER}")
+        conn.exec_driver_sql("drop table if exists marts.hj212_gap_request")
+        conn.exec_driver_sql(
+            "create table marts.hj212_gap_request (request_id bigint, device_mn text,"
+            " hour_start timestamptz, is_filled boolean)"
+        )
+        conn.exec_driver_sql(
+            "insert into marts.hj212_gap_request values"
+            " (1, '14100231000000010000000001', '2026-03-12 00:00+00', true)"
+        )
+    _denied(users[grants.AUDITOR], "select * from marts.hj212_gap_request")  # as dbt left it
+    grants.refresh(users[grants.TRANSFORMER])
+    for role in (grants.AUDITOR, grants.BI_READER):
+        with users[role].connect() as conn:
+            row = conn.exec_driver_sql(
+                "select request_id, device_mn, is_filled from marts.hj212_gap_request"
+            ).one()
+        assert tuple(row) == (1, "14100231000000010000000001", True)
+    _denied(users[grants.AUDITOR], f"select * from {later_mart}")
+    _denied(users[grants.AUDITOR], "update marts.hj212_gap_request set is_filled = false")
+    _denied(users[grants.AUDITOR], "create table marts.auditor_own (x integer)")
 
 
 def test_loader_loads_a_file_with_the_real_loader(

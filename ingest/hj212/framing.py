@@ -20,7 +20,7 @@ from ingest.hj212.records import Reject
 from ingest.hj212.records import decode_raw as _decode
 
 _PACKET_TEXT = re.compile(rb"##(\d{4})(.*)([0-9A-Fa-f]{4})\s*", re.DOTALL)
-_HEX = frozenset(b"0123456789abcdefABCDEF")
+HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")  # the CRC field: 4 hex digits (s6.3.1 table 2)
 # receive time and peer that receiver/journal.py writes before each frame it accepted
 RECEIVER_STAMP = re.compile(
     rb"@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?[+-]\d{2}:\d{2} [^\s#]+ "
@@ -127,7 +127,7 @@ def frames(data: bytes, rejects: list[Reject]) -> list[Frame]:
         crc_text = data[seg_end:crc_end]
         if (
             len(crc_text) == 4
-            and all(c in _HEX for c in crc_text)
+            and all(c in HEX_DIGITS for c in crc_text)
             and b"\n" not in segment
             and b"\r" not in segment
             and segment.endswith(b"&&")
@@ -147,7 +147,7 @@ def frames(data: bytes, rejects: list[Reject]) -> list[Frame]:
             segment, crc_text = packet[6 : 6 + length], packet[6 + length :]
             if (
                 packet != region[:end]
-                and all(c in _HEX for c in crc_text)
+                and all(c in HEX_DIGITS for c in crc_text)
                 and segment.endswith(b"&&")
             ):
                 frames.append(Frame(ln, segment, crc_text, packet, True))
