@@ -46,6 +46,8 @@ TABLES = (
     "marts.emergency_outlet_coverage",
     "marts.emergency_response_verification",
     "marts.construction_site_compliance",
+    # the county scorecard's CEMS outlet-days (incremental on cems_outlet_hour)
+    "intermediate.int_accountability__cems_outlet_day",
 )
 SELECT = [
     "--select",
@@ -54,6 +56,7 @@ SELECT = [
     "+construction_site_compliance",
     "+emergency_outlet_coverage",
     "+emergency_response_verification",
+    "+int_accountability__cems_outlet_day",
 ]
 
 

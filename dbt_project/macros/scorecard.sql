@@ -80,3 +80,15 @@ composite as (
         {{ col }}::integer as {{ col }},
     {%- endfor %}
 {%- endmacro %}
+
+{#-
+  The CEMS days a county scorecard row counts (decisions, README "Accountability marts"): the
+  county's days from 1 January of the scorecard year to the date. `s`: the scorecard row
+  (scorecard_year, as_of_date, county); `d`: the days (county, obs_date). One home for the
+  figures (int_accountability__scorecard_cems) and their lineage (lineage.county_scorecard_source).
+-#}
+{% macro scorecard_cems_window(s, d) -%}
+    {{ s }}.county = {{ d }}.county
+    and {{ d }}.obs_date >= make_date({{ s }}.scorecard_year, 1, 1)
+    and {{ d }}.obs_date <= {{ s }}.as_of_date
+{%- endmacro %}

@@ -12,12 +12,13 @@
 -- A component without data is null with its *_null_reason; the composite is the weighted mean
 -- of the components present (weights: vars scorecard_weight_*), components_used lists them;
 -- counties are ranked by composite (highest first, ties share a rank).
--- The rows counted: int_accountability__scorecard_fact; their source records (task, finding and
--- CEMS rows behind each row): lineage.county_scorecard_source.
+-- The rows counted: int_accountability__scorecard_fact (tasks, findings) and
+-- int_accountability__scorecard_cems (the CEMS figures, from the outlet-days); their source
+-- records (task, finding and CEMS rows behind each row): lineage.county_scorecard_source.
 {% set components = ['indicators', 'compliance', 'tasks', 'rectification'] %}
 with
 
--- the county's tasks, findings and CEMS hours of each scorecard date
+-- the county's tasks and findings of each scorecard date
 counts as (
     select
         scorecard_year as task_year,
@@ -31,10 +32,7 @@ counts as (
             and rectification_deadline < as_of_date
             and not (is_rectified and rectified_date <= as_of_date)
         ) as findings_overdue_open,
-        count(*) filter (where fact = 'finding' and is_repeat) as repeat_findings,
-        count(*) filter (where fact = 'cems_hour' and is_valid) as cems_valid_hours,
-        count(*) filter (where fact = 'cems_hour' and is_exceedance) as cems_exceedance_hours,
-        count(distinct device_mn) filter (where fact = 'cems_hour') as cems_outlets
+        count(*) filter (where fact = 'finding' and is_repeat) as repeat_findings
     from {{ ref('int_accountability__scorecard_fact') }}
     where scorecard = 'county_scorecard'
     group by scorecard_year, as_of_date, entity
@@ -63,11 +61,11 @@ scored as (
             '100.0 * ((i.pm2_5_ytd_mean < i.pm2_5_ytd_mean_last_year)::int'
             ~ ' + (i.pm2_5_ytd_mean <= coalesce(i.pm2_5_target, tg.pm2_5_target))::int'
             ~ ' + (i.good_days_ytd > i.good_days_ytd_last_year)::int) / 3', 1) }} end as indicators_score,
-        g.cems_outlets,
-        g.cems_valid_hours,
-        g.cems_exceedance_hours,
-        case when g.cems_valid_hours > 0 then {{ round_half_even(
-            '100.0 * (g.cems_valid_hours - g.cems_exceedance_hours) / g.cems_valid_hours', 1) }} end
+        coalesce(c.cems_outlets, 0) as cems_outlets,
+        coalesce(c.cems_valid_hours, 0) as cems_valid_hours,
+        coalesce(c.cems_exceedance_hours, 0) as cems_exceedance_hours,
+        case when coalesce(c.cems_valid_hours, 0) > 0 then {{ round_half_even(
+            '100.0 * (c.cems_valid_hours - c.cems_exceedance_hours) / c.cems_valid_hours', 1) }} end
             as compliance_score,
         g.tasks,
         g.tasks_done,
@@ -82,6 +80,9 @@ scored as (
         {{ scorecard_component_scores('g') }},
         i.indicator_source
     from counts as g
+    -- the county's CEMS outlet hours of the year to the date (a row per scorecard row)
+    left join {{ ref('int_accountability__scorecard_cems') }} as c
+        on g.task_year = c.scorecard_year and g.as_of_date = c.as_of_date and g.county = c.county
     -- the county's latest day with figures up to the scorecard date (same year)
     left join lateral (
         select ci.*

@@ -13,17 +13,18 @@
 --   各县（市、区）) / by the department;
 -- - finding: inspection_finding of the county / of the responsible department inspected this
 --   year up to the date;
--- - action: accountability_action on the department this year up to the date (shown, not scored);
--- - cems_hour: cems_outlet_hour of the county's enterprises this year up to the date.
+-- - action: accountability_action on the department this year up to the date (shown, not scored).
+-- The county scorecard's CEMS hours are not facts here (a row per hour and scorecard date grew
+-- with hours x dates): int_accountability__scorecard_cems has their figures per scorecard row,
+-- from the outlet-days.
 -- Scorecard rows: every Sunday of the key-task ledger's weeks x every county
 -- (int_accountability__county) / every department (lead units of tasks without a county and
 -- responsible units of findings that are not county governments).
--- A view: a table would hold every CEMS hour once per scorecard date.
 {#- per source: scorecard, fact, relation (and join), entity, date, the fact's own columns -#}
 {% set fact_columns = {
     'derived_status': 'text', 'rectification_deadline': 'date', 'rectified_on_time': 'boolean',
     'is_rectified': 'boolean', 'rectified_date': 'date', 'is_repeat': 'boolean',
-    'is_interview': 'boolean', 'is_valid': 'boolean', 'is_exceedance': 'boolean', 'device_mn': 'text',
+    'is_interview': 'boolean',
 } %}
 {% set source_columns = [
     ('source_table', 'text'), ('batch_id', 'bigint'), ('source_file', 'text'), ('sheet', 'text'), ('source_row', 'integer')
@@ -36,7 +37,6 @@
     ('county_scorecard', 'finding', ref('inspection_finding') ~ ' as s', 's.county', 's.inspection_date', finding_columns),
     ('department_scorecard', 'finding', ref('inspection_finding') ~ ' as s', 's.responsible_unit', 's.inspection_date', finding_columns),
     ('department_scorecard', 'action', ref('accountability_action') ~ ' as s', 's.target_unit', 's.action_date', ['is_interview']),
-    ('county_scorecard', 'cems_hour', ref('cems_outlet_hour') ~ ' as s', 's.county', 's.obs_date', ['is_valid', 'is_exceedance', 'device_mn']),
 ] %}
 with
 
@@ -91,19 +91,11 @@ source_fact as (
             {% for col, type in fact_columns.items() %}
                 {{ ('s.' ~ col) if col in own else 'null' }}::{{ type }} as {{ col }},
             {% endfor %}
-            {% if fact == 'cems_hour' %}
-                'raw.hj212_packet' as source_table,
-                s.batch_id,
-                s.source_file,
-                null::text as sheet,
-                s.line_number as source_row
-            {% else %}
-                'raw.form_record' as source_table,
-                s.batch_id,
-                s.source_file,
-                s.sheet,
-                s.source_row
-            {% endif %}
+            'raw.form_record' as source_table,
+            s.batch_id,
+            s.source_file,
+            s.sheet,
+            s.source_row
         from {{ relation }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
