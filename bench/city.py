@@ -51,6 +51,7 @@ from bench import generate
 from bench.run import bare_copy, fresh_database, hj212_rows, station_rows
 from ingest.core import warehouse
 from ingest.hj212 import load as hj212_load
+from ingest.hj212 import partitions
 from ingest.hj212 import registry as device_registry
 from ingest.hj212.protocol import LOCAL_TZ, frame
 from ingest.reference import profile as reference
@@ -223,6 +224,8 @@ def bulk_history(url: str, city: list[Device], first: dt.date, days: int) -> int
         )  # fmt: skip
     for n in range(days):
         day = dt.datetime.combine(first + dt.timedelta(days=n), dt.time(), LOCAL_TZ)
+        # the month's partitions first, as the real loader makes them before its COPY
+        partitions.ensure(engine, "reading", [partitions.month_of(day)])
         with engine.begin() as conn:
             batch = conn.execute(
                 sa.text(

@@ -120,6 +120,7 @@
   keeps the reference's batch in `column`; "reloaded" is any other batch, since a reference may
   go back to a version loaded before under its earlier (lower) batch (the device registry does).
   `relation` (instead of a source): a staged reference, e.g. the current emergency list.
+  A large model indexes `column` (extra_indexes), so that the check reads the index, not every row.
 -#}
 {% macro reset_on_reference_change(ref_table='ref_city', source_name='reference', column='reference_batch_id', relation=none) -%}
     {%- set relation = relation if relation is not none else source(source_name, ref_table) -%}

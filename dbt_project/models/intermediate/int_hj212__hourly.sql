@@ -21,7 +21,7 @@
 -- rebuilt (reset_on_reference_change; registry_batch_id is the registry load behind every row).
 {{ config(**watermarked_incremental(
     ['device_mn', 'pollutant_code', 'hour_start'],
-    extra_indexes=[['device_mn', 'obs_date'], ['obs_date'], ['hour_start_local']],
+    extra_indexes=[['device_mn', 'obs_date'], ['obs_date'], ['hour_start_local'], ['registry_batch_id']],
     pre_hook="{{ reset_on_reference_change('device_registry', 'hj212', 'registry_batch_id') }}",
 )) }}
 {% set min_valid_minutes = var('hj212_min_valid_minutes_per_hour', 45) %}

@@ -13,7 +13,7 @@
 -- registry empties the table first and rebuilds it (reset_on_reference_change).
 {{ config(**watermarked_incremental(
     ['device_mn', 'pollutant_code', 'obs_date'],
-    extra_indexes=[['obs_date']],
+    extra_indexes=[['obs_date'], ['registry_batch_id']],
     pre_hook="{{ reset_on_reference_change('device_registry', 'hj212', 'registry_batch_id') }}",
 )) }}
 with

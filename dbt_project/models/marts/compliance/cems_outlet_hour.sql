@@ -11,7 +11,7 @@
 -- editing the seed hj212_emission_limits, rebuild with --full-refresh.
 {{ config(**watermarked_incremental(
     ['device_mn', 'pollutant_code', 'hour_start'],
-    extra_indexes=[['obs_date'], ['device_mn', 'obs_date']],
+    extra_indexes=[['obs_date'], ['device_mn', 'obs_date'], ['registry_batch_id']],
     pre_hook="{{ reset_on_reference_change('device_registry', 'hj212', 'registry_batch_id') }}",
 )) }}
 {% set pollutants = {'a34013': '颗粒物 particulate', 'a21026': '二氧化硫 SO2', 'a21002': '氮氧化物 NOx'} %}
