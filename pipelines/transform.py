@@ -48,10 +48,9 @@ def build(selection: list[str] | None = None, scope: Scope | None = None) -> dic
     migrate(engine)
     engine.dispose()
     args = ["build", *(selection or [])]
-    bounded = scope is not None and not scope.full
-    if bounded:
+    if scope is not None and not scope.full:
         args += ["--exclude-resource-type", "unit_test"]
-    outcome = run_dbt(args, check_since=scope.check_since if bounded else None)  # type: ignore[union-attr]
+    outcome = run_dbt(args, check_since=scope.check_since if scope is not None else None)
     if not outcome.success:
         cause = (
             "; ".join(outcome.failed)

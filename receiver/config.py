@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ingest.core import paths
 
@@ -34,24 +35,23 @@ class ConfigError(ValueError):
     """A setting is not usable; the message names the variable."""
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
+def _number(env: dict[str, str], name: str, default: float, kind: type, what: str) -> Any:
+    """``env[name]`` as ``kind`` (``default`` when unset or empty); a bad value names it."""
     value = env.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        return kind(value)
     except ValueError as exc:
-        raise ConfigError(f"{name}={value!r} is not an integer") from exc
+        raise ConfigError(f"{name}={value!r} is not {what}") from exc
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    return int(_number(env, name, default, int, "an integer"))
 
 
 def _float(env: dict[str, str], name: str, default: float) -> float:
-    value = env.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={value!r} is not a number") from exc
+    return float(_number(env, name, default, float, "a number"))
 
 
 @dataclass(frozen=True)
